@@ -1,0 +1,79 @@
+"""Default deny: every endpoint needs a signed-in user unless it is marked public.
+
+Areas add their own role rule with `require_role` on the blueprint. Per-row rules
+(whose feedback is whose) live in services.privacy, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from feedback.extensions import db, login_manager
+from feedback.models import Role, User
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without signing in (the allowlist is every use of this)."""
+    view.is_public = True
+    return view
+
+
+def require_role(blueprint: Blueprint, *roles: Role) -> None:
+    """Every view of `blueprint` needs one of `roles`; others get a 403."""
+
+    @blueprint.before_request
+    def _check_role():
+        if current_user.is_authenticated and current_user.role not in roles:
+            abort(403)
+
+
+def role_required(*roles: Role) -> Callable:
+    """The same rule for a single view."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local paths are valid `next=` targets: no scheme, no host, no `//`."""
+    return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\"))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            user = db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+        return user if user is not None and user.active else None
+
+    @app.before_request
+    def default_deny():
+        if request.endpoint is None:
+            return None  # a 404 is a 404 for everyone
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "is_public", False) or request.endpoint == "static":
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return None
+
+
+__all__ = ["Role", "init_app", "is_safe_next", "public", "require_role", "role_required"]

@@ -1,0 +1,77 @@
+"""flask commands: demo, worker, send-due, create-admin."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import Flask, current_app
+
+from feedback.extensions import db
+from feedback.models import Role
+from feedback.services import accounts, demo
+from feedback.services.worker import WorkerLocked, run_forever, send_due, worker_lock
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(send_due_command)
+    app.cli.add_command(create_admin_command)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the demo organisation (once; running it again changes nothing)."""
+    created = demo.load(db.session)
+    db.session.commit()
+    if created:
+        click.echo("Demo organisation created.")
+    else:
+        click.echo("Demo organisation already present.")
+    click.echo(demo.logins_text())
+
+
+@click.command("send-due")
+def send_due_command() -> None:
+    """Send every invitation that is due now, once, and exit."""
+    app = current_app._get_current_object()
+    try:
+        with worker_lock(app.config["SQLALCHEMY_DATABASE_URI"]):
+            result = send_due(app)
+    except WorkerLocked as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"sent {result.sent}, retrying {result.retrying}, failed {result.failed}, "
+               f"skipped {result.skipped}, expired {result.expired}")
+
+
+@click.command("worker")
+@click.option("--wait", is_flag=True, help="On SQLite, wait for a running worker to stop.")
+def worker_command(wait: bool) -> None:
+    """Send due invitations in a loop until stopped (SIGTERM or Ctrl-C finish cleanly)."""
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        with worker_lock(app.config["SQLALCHEMY_DATABASE_URI"], wait=wait):
+            click.echo("worker running; Ctrl-C to stop")
+            run_forever(app, stop)
+    except WorkerLocked as exc:
+        raise click.ClickException(f"{exc}. Pass --wait to wait for it.") from exc
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create an admin account."""
+    try:
+        accounts.create_user(db.session, email=email, name=name, role=Role.ADMIN,
+                             password=password)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Admin {email} created.")

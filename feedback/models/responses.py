@@ -1,0 +1,66 @@
+"""A customer's answer: one per invitation, attributed as things were at the conversation."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.extensions import db
+from feedback.models.engagements import Invitation
+from feedback.models.types import UTCDateTime, utcnow
+
+IMPROVE_MAX = 2000
+NOTE_MAX = 1000
+PRODUCT_MAX = 2000
+
+
+class Pressure(enum.StrEnum):
+    NO = "no"
+    A_LITTLE = "a_little"
+    YES = "yes"
+
+
+class Response(db.Model):
+    __tablename__ = "responses"
+    __table_args__ = (
+        CheckConstraint("respected BETWEEN 1 AND 5", name="respected_range"),
+        CheckConstraint("helped BETWEEN 1 AND 5", name="helped_range"),
+        Index("ix_responses_salesperson_week", "salesperson_id", "week_start"),
+        Index("ix_responses_team_week", "team_id", "week_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: One response per invitation; a re-submit inside the edit window updates it.
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), unique=True
+    )
+    #: The salesperson and team at the time of the conversation, copied, not joined.
+    salesperson_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    #: Monday of the conversation's week: all an anonymous answer is dated by.
+    week_start: Mapped[date]
+
+    respected: Mapped[int]
+    helped: Mapped[int]
+    pressure: Mapped[Pressure] = mapped_column(
+        Enum(Pressure, name="pressure", values_callable=lambda e: [m.value for m in e],
+             validate_strings=True, create_constraint=True, length=16)
+    )
+    doubtful_promise: Mapped[bool]
+    promise_note: Mapped[str] = mapped_column(String(NOTE_MAX), default="")
+    improve_comment: Mapped[str] = mapped_column(Text, default="")
+    product_comment: Mapped[str] = mapped_column(Text, default="")
+    product_contact_ok: Mapped[bool] = mapped_column(default=False)
+    #: Off by default: the salesperson sees who answered only if the customer says so.
+    reveal_identity: Mapped[bool] = mapped_column(default=False)
+
+    #: When the salesperson may first see it. Anonymous answers wait for batch-mates
+    #: (services.anonymity) so the moment one appears does not name its customer.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invitation: Mapped[Invitation] = relationship()

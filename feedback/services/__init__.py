@@ -1,0 +1,1 @@
+"""Business rules. Functions take a session and values, flush, raise domain errors, never commit."""

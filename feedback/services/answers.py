@@ -1,0 +1,116 @@
+"""Recording a customer's answer: one row per invitation, editable for a short window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from feedback.models import Invitation, InvitationStatus, Pressure, Response
+from feedback.services import anonymity, clock
+from feedback.services.errors import AnswerLocked, InvitationClosed
+from feedback.services.settings import Settings
+
+#: Statuses whose link accepts an answer (SENDING: a reminder is on its way).
+_OPEN = (InvitationStatus.SENT, InvitationStatus.SENDING, InvitationStatus.ANSWERED)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the customer chose on the form, already validated."""
+
+    respected: int
+    helped: int
+    pressure: Pressure
+    doubtful_promise: bool
+    promise_note: str = ""
+    improve_comment: str = ""
+    product_comment: str = ""
+    product_contact_ok: bool = False
+    reveal_identity: bool = False
+
+
+def ensure_open(invitation: Invitation | None, now: datetime | None = None) -> Invitation:
+    """The invitation if its link may be shown; InvitationClosed otherwise."""
+    now = now or clock.now()
+    if (
+        invitation is None
+        or invitation.status not in _OPEN
+        or invitation.first_sent_at is None
+        or invitation.expires_at is None
+        or invitation.expires_at <= now
+    ):
+        raise InvitationClosed()
+    return invitation
+
+
+def existing_answer(session: Session, invitation: Invitation) -> Response | None:
+    """The answer already given on this invitation, if any."""
+    return session.execute(
+        select(Response).where(Response.invitation_id == invitation.id)
+    ).scalar_one_or_none()
+
+
+def can_edit(response: Response, settings: Settings, now: datetime | None = None) -> bool:
+    """Whether the customer may still change this answer."""
+    return (now or clock.now()) < response.submitted_at + settings.edit_window
+
+
+def record(session: Session, invitation: Invitation, answers: Answers, settings: Settings,
+           now: datetime | None = None) -> Response:
+    """Store the answer, or update it inside the edit window; never a second row."""
+    now = now or clock.now()
+    ensure_open(invitation, now)
+    response = existing_answer(session, invitation)
+    if response is not None:
+        if not can_edit(response, settings, now):
+            raise AnswerLocked()
+        _apply(response, answers)
+        response.updated_at = now
+        session.flush()
+        return response
+    engagement = invitation.engagement
+    response = Response(
+        invitation_id=invitation.id,
+        salesperson_id=engagement.salesperson_id,
+        team_id=engagement.team_id,
+        week_start=clock.week_start(engagement.occurred_at),
+        submitted_at=now,
+        updated_at=now,
+    )
+    _apply(response, answers)
+    try:
+        with session.begin_nested():
+            session.add(response)
+            session.flush()
+    except IntegrityError:
+        # A simultaneous first submit won the race: this one becomes its edit.
+        response = existing_answer(session, invitation)
+        if response is None:
+            raise
+        _apply(response, answers)
+        response.updated_at = now
+        session.flush()
+    anonymity.on_new_answer(session, response, now)
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(status=InvitationStatus.ANSWERED, answered_at=now, send_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return response
+
+
+def _apply(response: Response, answers: Answers) -> None:
+    response.respected = answers.respected
+    response.helped = answers.helped
+    response.pressure = answers.pressure
+    response.doubtful_promise = answers.doubtful_promise
+    response.promise_note = answers.promise_note if answers.doubtful_promise else ""
+    response.improve_comment = answers.improve_comment
+    response.product_comment = answers.product_comment
+    response.product_contact_ok = answers.product_contact_ok and bool(answers.product_comment)
+    response.reveal_identity = answers.reveal_identity

@@ -1,0 +1,288 @@
+"""The outbox worker: claim due invitations under a lease, send, record each outcome.
+
+Every state change is a conditional UPDATE on (id, leased_by), committed one message
+at a time, so a crash loses at most the message in flight and never sends a
+recorded one twice. On PostgreSQL any number of workers share the queue through
+FOR UPDATE SKIP LOCKED; on SQLite one worker runs at a time (see worker_lock).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from feedback.models import (
+    Customer,
+    Engagement,
+    Invitation,
+    InvitationStatus,
+    SkipReason,
+    Suppression,
+    SuppressionReason,
+    SurveyToken,
+)
+from feedback.services import clock, suppressions, survey_email, tokens
+from feedback.services.mail_transport import SendFailure
+from feedback.services.scheduling import suppression_skip_reason
+from feedback.services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=4)
+
+
+@dataclass
+class Claim:
+    invitation_id: int
+    raw_token: str
+    token_id: int
+    reminder: bool
+
+
+@dataclass
+class PassResult:
+    """What one pass of the worker did (for logs, the CLI and tests)."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0
+    expired: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _due(now: datetime):
+    return or_(
+        and_(Invitation.status == InvitationStatus.SCHEDULED, Invitation.send_at <= now),
+        # A reminder is due on a sent invitation whose link is still open.
+        and_(Invitation.status == InvitationStatus.SENT, Invitation.send_at <= now,
+             Invitation.expires_at > now),
+        # A worker died holding this row: its lease has run out.
+        and_(Invitation.status == InvitationStatus.SENDING, Invitation.lease_until < now),
+    )
+
+
+def claim_batch(session: Session, *, worker_id: str, settings: Settings,
+                now: datetime | None = None) -> list[Claim]:
+    """Lease up to batch_size due invitations to this worker and mint their link tokens.
+
+    The caller commits right away, so the lease is visible to other workers.
+    """
+    now = now or clock.now()
+    query = (
+        select(Invitation.id, Invitation.first_sent_at)
+        .where(_due(now))
+        .order_by(Invitation.send_at, Invitation.id)
+        .limit(settings.batch_size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Invitation)
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    # Re-check "due" in the UPDATE: on SQLite the SELECT took no lock.
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_([row.id for row in rows]), _due(now))
+        .values(status=InvitationStatus.SENDING, lease_until=now + settings.lease,
+                leased_by=worker_id)
+        .execution_options(synchronize_session=False)
+    )
+    owned = set(session.execute(
+        select(Invitation.id).where(Invitation.id.in_([row.id for row in rows]),
+                                    Invitation.leased_by == worker_id,
+                                    Invitation.status == InvitationStatus.SENDING)
+    ).scalars())
+    minted = [(row, *tokens.mint(session, row.id)) for row in rows if row.id in owned]
+    session.flush()
+    return [Claim(row.id, raw, token.id, reminder=row.first_sent_at is not None)
+            for row, raw, token in minted]
+
+
+def _domain(settings: Settings) -> str:
+    return settings.from_address.rsplit("@", 1)[-1]
+
+
+def _update_owned(session: Session, claim: Claim, worker_id: str, values: dict) -> None:
+    """Change a claimed row only while this worker still holds its lease."""
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == claim.invitation_id, Invitation.leased_by == worker_id,
+               Invitation.status == InvitationStatus.SENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_sent(session: Session, claim: Claim, *, worker_id: str, settings: Settings,
+                now: datetime, progress: dict) -> None:
+    """The relay accepted the message: it is sent, whatever happens next."""
+    values: dict = {**progress, "sent_at": now, "lease_until": None, "leased_by": None,
+                    "last_error": None, "status": InvitationStatus.SENT}
+    if claim.reminder:
+        values.update(reminder_sent_at=now, send_at=None)
+    else:
+        values.update(
+            first_sent_at=now,
+            message_id=survey_email.message_id_for(claim.invitation_id, _domain(settings)),
+            expires_at=now + settings.link_expiry,
+            send_at=(now + settings.reminder_after) if settings.reminder_after else None,
+        )
+    _update_owned(session, claim, worker_id, values)
+
+
+def record_failure(session: Session, claim: Claim, failure: SendFailure, *, worker_id: str,
+                   settings: Settings, now: datetime, progress: dict, email: str) -> str:
+    """Retry with backoff, or give up; returns "retrying", "failed" or "gave_up_reminder"."""
+    # The message never left: its token opens nothing, so do not keep it.
+    session.execute(SurveyToken.__table__.delete().where(SurveyToken.id == claim.token_id))
+    delay = _backoff(progress["attempts"], settings)
+    give_up = failure.permanent or (
+        now + delay > progress["first_attempt_at"] + settings.retry_horizon
+    )
+    if failure.mailbox_unknown:
+        suppressions.suppress(session, email, SuppressionReason.BOUNCED)
+    common = {**progress, "lease_until": None, "leased_by": None, "last_error": failure.reason}
+    if claim.reminder:
+        # The survey itself went out; a lost reminder is not worth pestering for.
+        values = {**common, "status": InvitationStatus.SENT,
+                  "send_at": None if give_up else now + delay}
+        outcome = "gave_up_reminder" if give_up else "retrying"
+    elif give_up:
+        values = {**common, "status": InvitationStatus.FAILED, "send_at": None}
+        outcome = "failed"
+    else:
+        values = {**common, "status": InvitationStatus.SCHEDULED,
+                  "send_at": now + delay}
+        outcome = "retrying"
+    _update_owned(session, claim, worker_id, values)
+    return outcome
+
+
+def _backoff(attempts: int, settings: Settings) -> timedelta:
+    """Exponential backoff with ±25% jitter, so a recovered relay is not stampeded."""
+    base = min(settings.retry_base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return base * random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not security
+
+
+def expire_stale(session: Session, now: datetime | None = None) -> int:
+    """Sent invitations whose link has expired become expired (unanswered)."""
+    now = now or clock.now()
+    return session.execute(
+        update(Invitation)
+        .where(Invitation.status == InvitationStatus.SENT, Invitation.expires_at <= now)
+        .values(status=InvitationStatus.EXPIRED, send_at=None)
+    ).rowcount
+
+
+@dataclass
+class _Outgoing:
+    claim: Claim
+    email: str
+    attempts: int
+    first_attempt_at: datetime
+    message: object = None
+    skip: SkipReason | None = None
+
+
+def run_pass(session: Session, transport, *, worker_id: str, settings: Settings,
+             now: Callable[[], datetime] = clock.now,
+             should_stop: Callable[[], bool] = lambda: False) -> PassResult:
+    """Claim one batch and send it; commits after the claim and after every message."""
+    result = PassResult()
+    result.expired = expire_stale(session, now())
+    claims = claim_batch(session, worker_id=worker_id, settings=settings, now=now())
+    session.commit()
+    result.claimed = len(claims)
+    if not claims:
+        return result
+    outgoing = _prepare(session, claims, settings, now())
+    for index, item in enumerate(outgoing):
+        if should_stop():
+            release(session, [o.claim for o in outgoing[index:]], worker_id=worker_id)
+            session.commit()
+            break
+        progress = {"attempts": item.attempts, "first_attempt_at": item.first_attempt_at}
+        if item.skip is not None:
+            _skip_after_claim(session, item.claim, worker_id, item.skip)
+            result.skipped += 1
+        else:
+            try:
+                transport.send(item.message)
+            except SendFailure as failure:
+                outcome = record_failure(session, item.claim, failure, worker_id=worker_id,
+                                         settings=settings, now=now(), progress=progress,
+                                         email=item.email)
+                if outcome == "failed":
+                    result.failed += 1
+                else:
+                    result.retrying += 1
+                result.errors.append(failure.reason)
+                log.warning("invitation %s not sent (%s): %s", item.claim.invitation_id,
+                            outcome, failure.reason)
+            else:
+                record_sent(session, item.claim, worker_id=worker_id, settings=settings,
+                            now=now(), progress=progress)
+                result.sent += 1
+        session.commit()
+    return result
+
+
+def _prepare(session: Session, claims: list[Claim], settings: Settings,
+             now: datetime) -> list[_Outgoing]:
+    """Load and render everything up front, so the send loop only sends and records."""
+    invitations = {
+        inv.id: inv
+        for inv in session.execute(
+            select(Invitation)
+            .where(Invitation.id.in_([c.invitation_id for c in claims]))
+            .options(selectinload(Invitation.engagement).selectinload(Engagement.salesperson),
+                     selectinload(Invitation.engagement).selectinload(Engagement.customer))
+        ).scalars()
+    }
+    emails = {inv.engagement.customer.email for inv in invitations.values()}
+    suppressed = dict(session.execute(
+        select(Suppression.email, Suppression.reason).where(Suppression.email.in_(emails))
+    ).all())
+    domain = _domain(settings)
+    outgoing = []
+    for claim in claims:
+        invitation = invitations[claim.invitation_id]
+        customer: Customer = invitation.engagement.customer
+        item = _Outgoing(claim=claim, email=customer.email, attempts=invitation.attempts + 1,
+                         first_attempt_at=invitation.first_attempt_at or now)
+        if customer.email in suppressed:
+            item.skip = suppression_skip_reason(suppressed[customer.email])
+        else:
+            item.message = survey_email.build(
+                invitation, claim.raw_token, settings, reminder=claim.reminder,
+                message_id=survey_email.message_id_for(invitation.id, domain,
+                                                       reminder=claim.reminder),
+            )
+        outgoing.append(item)
+    return outgoing
+
+
+def _skip_after_claim(session: Session, claim: Claim, worker_id: str, reason: SkipReason) -> None:
+    session.execute(SurveyToken.__table__.delete().where(SurveyToken.id == claim.token_id))
+    if claim.reminder:
+        values = {"status": InvitationStatus.SENT, "send_at": None}
+    else:
+        values = {"status": InvitationStatus.SKIPPED, "skip_reason": reason, "send_at": None}
+    _update_owned(session, claim, worker_id, {"lease_until": None, "leased_by": None, **values})
+
+
+def release(session: Session, claims: list[Claim], *, worker_id: str) -> None:
+    """Give unsent claims back (a worker shutting down cleanly)."""
+    for claim in claims:
+        session.execute(SurveyToken.__table__.delete().where(SurveyToken.id == claim.token_id))
+        status = InvitationStatus.SENT if claim.reminder else InvitationStatus.SCHEDULED
+        _update_owned(session, claim, worker_id,
+                      {"status": status, "lease_until": None, "leased_by": None})

@@ -1,0 +1,58 @@
+"""The delivery and privacy settings services need, as one typed value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class Settings:
+    org_name: str = "Acme"
+    base_url: str = "http://127.0.0.1:5000"
+    from_address: str = "feedback@localhost"
+    send_delay: timedelta = timedelta(hours=2)
+    max_engagement_age: timedelta = timedelta(days=14)
+    cooldown: timedelta = timedelta(days=30)
+    company_cap: int = 0
+    reminder_after: timedelta | None = timedelta(days=3)
+    link_expiry: timedelta = timedelta(days=14)
+    edit_window: timedelta = timedelta(hours=24)
+    internal_domains: frozenset[str] = field(default_factory=frozenset)
+    batch_size: int = 100
+    lease: timedelta = timedelta(minutes=5)
+    retry_base: timedelta = timedelta(minutes=1)
+    retry_horizon: timedelta = timedelta(hours=72)
+    min_group_responses: int = 5
+    min_group_people: int = 3
+
+
+def from_config(config) -> Settings:
+    """Build Settings from a Flask config mapping."""
+    reminder_days = int(config["REMINDER_AFTER_DAYS"])
+    return Settings(
+        org_name=config["ORG_NAME"],
+        base_url=config["BASE_URL"].rstrip("/"),
+        from_address=config["MAIL_FROM_ADDRESS"],
+        send_delay=timedelta(minutes=int(config["SEND_DELAY_MINUTES"])),
+        max_engagement_age=timedelta(days=int(config["MAX_ENGAGEMENT_AGE_DAYS"])),
+        cooldown=timedelta(days=int(config["COOLDOWN_DAYS"])),
+        company_cap=int(config["COMPANY_CAP_PER_COOLDOWN"]),
+        reminder_after=timedelta(days=reminder_days) if reminder_days > 0 else None,
+        link_expiry=timedelta(days=int(config["LINK_EXPIRY_DAYS"])),
+        edit_window=timedelta(hours=int(config["EDIT_WINDOW_HOURS"])),
+        internal_domains=frozenset(d.lower() for d in config["INTERNAL_DOMAINS"]),
+        batch_size=int(config["WORKER_BATCH_SIZE"]),
+        lease=timedelta(seconds=int(config["WORKER_LEASE_SECONDS"])),
+        retry_base=timedelta(seconds=int(config["RETRY_BASE_SECONDS"])),
+        retry_horizon=timedelta(hours=int(config["RETRY_HORIZON_HOURS"])),
+        min_group_responses=int(config["MIN_GROUP_RESPONSES"]),
+        min_group_people=max(3, int(config["MIN_GROUP_PEOPLE"])),
+    )
+
+
+def current() -> Settings:
+    """Settings for the running app."""
+    return from_config(current_app.config)

@@ -1,0 +1,51 @@
+"""The customer's form: five short questions, two optional ones, one honest choice."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from feedback.models.responses import IMPROVE_MAX, NOTE_MAX, PRODUCT_MAX
+from feedback.services.survey_email import RATING_LABELS
+
+SCALE = [(value, f"{value} – {label}") for value, label in RATING_LABELS.items()]
+
+
+class SurveyForm(FlaskForm):
+    respected = RadioField("Did you feel respected?", choices=SCALE, coerce=int,
+                           validators=[InputRequired("Please choose an answer from 1 to 5.")])
+    helped = RadioField("Did you feel helped with your problem?", choices=SCALE, coerce=int,
+                        validators=[InputRequired("Please choose an answer from 1 to 5.")])
+    pressure = RadioField(
+        "Did you feel pressured to decide?",
+        choices=[("no", "No"), ("a_little", "A little"), ("yes", "Yes")],
+        validators=[InputRequired("Please choose one.")],
+    )
+    doubtful_promise = RadioField(
+        "Was anything promised that you are not sure exists?",
+        choices=[("no", "No"), ("yes", "Yes")],
+        validators=[InputRequired("Please choose one.")],
+    )
+    promise_note = TextAreaField(
+        "What was it? (optional)",
+        validators=[Optional(), Length(max=NOTE_MAX, message=f"Please keep this under {NOTE_MAX} characters.")],
+    )
+    improve_comment = TextAreaField(
+        "What could they do better? (optional)",
+        validators=[Optional(), Length(max=IMPROVE_MAX, message=f"Please keep this under {IMPROVE_MAX} characters.")],
+    )
+    product_comment = TextAreaField(
+        "Anything for our product team? (optional)",
+        validators=[Optional(), Length(max=PRODUCT_MAX, message=f"Please keep this under {PRODUCT_MAX} characters.")],
+    )
+    product_contact_ok = BooleanField("The product team may contact me about this")
+    reveal_identity = BooleanField("You may tell them who I am")
+    submit = SubmitField("Send my answers")
+
+
+class UnsubscribeForm(FlaskForm):
+    """One button; exempt from CSRF because RFC 8058 one-click posts carry no token."""
+
+    class Meta:
+        csrf = False
+
+    submit = SubmitField("Unsubscribe me")
