@@ -39,6 +39,7 @@ def render_error(status: int, message: str | None = None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        app.logger.info("CSRF rejected: %s", error.description)
         return render_error(400, "The form had expired. Please go back, reload, and try again.")
 
     @app.errorhandler(HTTPException)

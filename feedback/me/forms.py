@@ -3,7 +3,14 @@
 from datetime import UTC, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, EmailField, SelectField, StringField, SubmitField
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from feedback.models import EngagementKind
@@ -23,6 +30,6 @@ class LogConversationForm(FlaskForm):
         validators=[InputRequired("When did the conversation happen?")],
         default=lambda: datetime.now(UTC).replace(second=0, microsecond=0, tzinfo=None),
     )
-    kind = SelectField("Kind", choices=[(k.value, k.value.capitalize()) for k in EngagementKind],
+    kind = SelectField("Kind", choices=[SelectChoice(k.value, k.value.capitalize()) for k in EngagementKind],
                        default=EngagementKind.CALL.value)
     submit = SubmitField("Log conversation")

@@ -1,13 +1,13 @@
 """The customer's form: five short questions, two optional ones, one honest choice."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from feedback.models.responses import IMPROVE_MAX, NOTE_MAX, PRODUCT_MAX
 from feedback.services.survey_email import RATING_LABELS
 
-SCALE = [(value, f"{value} – {label}") for value, label in RATING_LABELS.items()]
+SCALE = [SelectChoice(value, f"{value} – {label}") for value, label in RATING_LABELS.items()]
 
 
 class SurveyForm(FlaskForm):
@@ -17,12 +17,13 @@ class SurveyForm(FlaskForm):
                         validators=[InputRequired("Please choose an answer from 1 to 5.")])
     pressure = RadioField(
         "Did you feel pressured to decide?",
-        choices=[("no", "No"), ("a_little", "A little"), ("yes", "Yes")],
+        choices=[SelectChoice("no", "No"), SelectChoice("a_little", "A little"),
+                 SelectChoice("yes", "Yes")],
         validators=[InputRequired("Please choose one.")],
     )
     doubtful_promise = RadioField(
         "Was anything promised that you are not sure exists?",
-        choices=[("no", "No"), ("yes", "Yes")],
+        choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
         validators=[InputRequired("Please choose one.")],
     )
     promise_note = TextAreaField(
