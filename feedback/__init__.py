@@ -33,7 +33,7 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from feedback import access, errors, cli, templating
+    from feedback import access, cli, errors, templating
 
     access.init_app(app)
     errors.init_app(app)

@@ -154,7 +154,9 @@ def make_user(session, make_team):
         tag = uuid.uuid4().hex[:6]
         user = accounts.create_user(session, email=email or f"{role.value}.{tag}@staff.example",
                                     name=name or f"{role.value.title()} {tag}", role=role,
-                                    password=PASSWORD, team=team)
+                                    password=PASSWORD, team=team,
+                                    # Fast hashing for tests; production keeps scrypt.
+                                    hash_method="pbkdf2:sha256:1000")
         user.active = active
         session.commit()
         return user
@@ -182,6 +184,28 @@ def log_conversation(session, settings):
         return engagement
 
     return log
+
+
+@pytest.fixture
+def survey_link(session, settings, log_conversation):
+    """A conversation whose survey was just sent; returns (engagement, raw token).
+
+    Claims and records the send directly, so no SMTP round trip is needed.
+    """
+    from feedback.services import delivery
+
+    def make(salesperson, **kwargs):
+        engagement = log_conversation(salesperson, **kwargs)
+        now = datetime.now(UTC)
+        claims = delivery.claim_batch(session, worker_id="test", settings=settings,
+                                      now=now + settings.send_delay)
+        [claim] = [c for c in claims if c.invitation_id == engagement.invitation.id]
+        delivery.record_sent(session, claim, worker_id="test", settings=settings, now=now,
+                             progress={"attempts": 1, "first_attempt_at": now})
+        session.commit()
+        return engagement, claim.raw_token
+
+    return make
 
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -16,6 +16,10 @@ from feedback.services.mail_transport import dev_mailbox_folder
 
 bp = Blueprint("dev", __name__, url_prefix="/dev")
 
+_PREVIEW_POLICY = (
+    "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; "
+    "default-src 'none'; style-src 'unsafe-inline'"
+)
 _NAME = re.compile(r"^[0-9]{15}-[A-Za-z0-9.-]{1,80}\.eml$")
 
 
@@ -64,4 +68,4 @@ def message_html(name: str):
         abort(404)
     # Shown as the recipient would see it, sandboxed: no scripts, no same-origin access.
     return Response(part.get_content(), mimetype="text/html",
-                    headers={"Content-Security-Policy": "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation; default-src 'self'; style-src 'unsafe-inline'"})
+                    headers={"Content-Security-Policy": _PREVIEW_POLICY})

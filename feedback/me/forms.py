@@ -30,6 +30,9 @@ class LogConversationForm(FlaskForm):
         validators=[InputRequired("When did the conversation happen?")],
         default=lambda: datetime.now(UTC).replace(second=0, microsecond=0, tzinfo=None),
     )
-    kind = SelectField("Kind", choices=[SelectChoice(k.value, k.value.capitalize()) for k in EngagementKind],
-                       default=EngagementKind.CALL.value)
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice(k.value, k.value.capitalize()) for k in EngagementKind],
+        default=EngagementKind.CALL.value,
+    )
     submit = SubmitField("Log conversation")

@@ -15,7 +15,7 @@ from feedback.models.types import UTCDateTime, utcnow
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True, create_constraint=True, length=24)
+                validate_strings=True, create_constraint=True, native_enum=False, length=24)
 
 
 class EngagementKind(enum.StrEnum):

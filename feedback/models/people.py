@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(
         Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
-             validate_strings=True, create_constraint=True)
+             validate_strings=True, create_constraint=True, native_enum=False)
     )
     #: The team this person sells in now; a response keeps the team of its conversation.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))

@@ -47,7 +47,7 @@ class Response(db.Model):
     helped: Mapped[int]
     pressure: Mapped[Pressure] = mapped_column(
         Enum(Pressure, name="pressure", values_callable=lambda e: [m.value for m in e],
-             validate_strings=True, create_constraint=True, length=16)
+             validate_strings=True, create_constraint=True, native_enum=False, length=16)
     )
     doubtful_promise: Mapped[bool]
     promise_note: Mapped[str] = mapped_column(String(NOTE_MAX), default="")

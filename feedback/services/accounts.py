@@ -20,7 +20,8 @@ class AccountError(DomainError):
 
 
 def create_user(session: Session, *, email: str, name: str, role: Role,
-                password: str | None = None, team: Team | None = None) -> User:
+                password: str | None = None, team: Team | None = None,
+                hash_method: str = "scrypt") -> User:
     """A new staff user; the email must be unused and the password long enough."""
     email = normalise_email(email)
     if not is_valid_email(email):
@@ -30,7 +31,8 @@ def create_user(session: Session, *, email: str, name: str, role: Role,
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
     user = User(email=email, name=name.strip(), role=role, team=team,
-                password_hash=generate_password_hash(password) if password else None)
+                password_hash=(generate_password_hash(password, method=hash_method)
+                               if password else None))
     session.add(user)
     session.flush()
     return user

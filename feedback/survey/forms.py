@@ -7,6 +7,11 @@ from wtforms.validators import InputRequired, Length, Optional
 from feedback.models.responses import IMPROVE_MAX, NOTE_MAX, PRODUCT_MAX
 from feedback.services.survey_email import RATING_LABELS
 
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"Please keep this under {limit:,} characters.")
+
+
 SCALE = [SelectChoice(value, f"{value} – {label}") for value, label in RATING_LABELS.items()]
 
 
@@ -28,15 +33,15 @@ class SurveyForm(FlaskForm):
     )
     promise_note = TextAreaField(
         "What was it? (optional)",
-        validators=[Optional(), Length(max=NOTE_MAX, message=f"Please keep this under {NOTE_MAX} characters.")],
+        validators=[Optional(), _at_most(NOTE_MAX)],
     )
     improve_comment = TextAreaField(
         "What could they do better? (optional)",
-        validators=[Optional(), Length(max=IMPROVE_MAX, message=f"Please keep this under {IMPROVE_MAX} characters.")],
+        validators=[Optional(), _at_most(IMPROVE_MAX)],
     )
     product_comment = TextAreaField(
         "Anything for our product team? (optional)",
-        validators=[Optional(), Length(max=PRODUCT_MAX, message=f"Please keep this under {PRODUCT_MAX} characters.")],
+        validators=[Optional(), _at_most(PRODUCT_MAX)],
     )
     product_contact_ok = BooleanField("The product team may contact me about this")
     reveal_identity = BooleanField("You may tell them who I am")

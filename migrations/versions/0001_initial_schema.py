@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 14:27:36.377034
+Create Date: 2026-11-27 14:30:59.832001
 
 """
 from alembic import op
@@ -34,7 +34,7 @@ def upgrade():
     op.create_table('suppressions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('reason', sa.Enum('unsubscribed', 'bounced', 'manual', name='suppression_reason', create_constraint=True, length=24), nullable=False),
+    sa.Column('reason', sa.Enum('unsubscribed', 'bounced', 'manual', name='suppression_reason', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suppressions')),
     sa.UniqueConstraint('email', name=op.f('uq_suppressions_email'))
@@ -51,7 +51,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
-    sa.Column('role', sa.Enum('salesperson', 'manager', 'product', 'admin', name='user_role', create_constraint=True), nullable=False),
+    sa.Column('role', sa.Enum('salesperson', 'manager', 'product', 'admin', name='user_role', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -80,8 +80,8 @@ def upgrade():
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('kind', sa.Enum('call', 'demo', 'meeting', 'other', name='engagement_kind', create_constraint=True, length=24), nullable=False),
-    sa.Column('source', sa.Enum('ui', 'api', 'csv', 'demo', name='engagement_source', create_constraint=True, length=24), nullable=False),
+    sa.Column('kind', sa.Enum('call', 'demo', 'meeting', 'other', name='engagement_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('source', sa.Enum('ui', 'api', 'csv', 'demo', name='engagement_source', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('external_id', sa.String(length=128), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_engagements_customer_id_customers')),
@@ -104,8 +104,8 @@ def upgrade():
     op.create_table('invitations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('engagement_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('scheduled', 'sending', 'sent', 'answered', 'expired', 'skipped', 'failed', name='invitation_status', create_constraint=True, length=24), nullable=False),
-    sa.Column('skip_reason', sa.Enum('too_old', 'cooldown', 'duplicate', 'unsubscribed', 'bounced', 'suppressed', 'staff_address', 'internal_domain', 'company_cap', name='skip_reason', create_constraint=True, length=24), nullable=True),
+    sa.Column('status', sa.Enum('scheduled', 'sending', 'sent', 'answered', 'expired', 'skipped', 'failed', name='invitation_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('skip_reason', sa.Enum('too_old', 'cooldown', 'duplicate', 'unsubscribed', 'bounced', 'suppressed', 'staff_address', 'internal_domain', 'company_cap', name='skip_reason', native_enum=False, create_constraint=True, length=24), nullable=True),
     sa.Column('send_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('first_sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
@@ -137,7 +137,7 @@ def upgrade():
     sa.Column('week_start', sa.Date(), nullable=False),
     sa.Column('respected', sa.Integer(), nullable=False),
     sa.Column('helped', sa.Integer(), nullable=False),
-    sa.Column('pressure', sa.Enum('no', 'a_little', 'yes', name='pressure', create_constraint=True, length=16), nullable=False),
+    sa.Column('pressure', sa.Enum('no', 'a_little', 'yes', name='pressure', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('doubtful_promise', sa.Boolean(), nullable=False),
     sa.Column('promise_note', sa.String(length=1000), nullable=False),
     sa.Column('improve_comment', sa.Text(), nullable=False),

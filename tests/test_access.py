@@ -1,0 +1,101 @@
+"""Who may open what. Every route must have a row here: a new route without a
+decision fails `test_every_route_has_a_decision`."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback.models import Role
+
+ANON, SELLER, OTHER, MANAGER, ADMIN, PRODUCT = (
+    "anonymous", "salesperson", "other salesperson", "manager", "admin", "product")
+WHO = (ANON, SELLER, OTHER, MANAGER, ADMIN, PRODUCT)
+
+BOGUS_TOKEN = "A" * 32
+
+#: (endpoint, method, url values) -> expected status for each kind of visitor.
+#: 302 for a signed-out visitor means "sent to the login page".
+MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("auth.home", "GET"): {ANON: 302, SELLER: 302, OTHER: 302, MANAGER: 200, ADMIN: 200,
+                           PRODUCT: 200},
+    ("auth.login", "GET"): {ANON: 200, SELLER: 302, OTHER: 302, MANAGER: 302, ADMIN: 302,
+                            PRODUCT: 302},
+    ("auth.logout", "POST"): dict.fromkeys(WHO, 400),  # no CSRF token: refused first
+    ("health.healthz", "GET"): dict.fromkeys(WHO, 200),
+    ("me.index", "GET"): {ANON: 302, SELLER: 302, OTHER: 302, MANAGER: 403, ADMIN: 403,
+                          PRODUCT: 403},
+    ("me.feedback", "GET"): {ANON: 302, SELLER: 200, OTHER: 200, MANAGER: 403, ADMIN: 403,
+                             PRODUCT: 403},
+    ("me.conversations", "GET"): {ANON: 302, SELLER: 200, OTHER: 200, MANAGER: 403,
+                                  ADMIN: 403, PRODUCT: 403},
+    ("me.log_conversation", "GET"): {ANON: 302, SELLER: 200, OTHER: 200, MANAGER: 403,
+                                     ADMIN: 403, PRODUCT: 403},
+    # Survey pages are public; an unknown token is a 404 for everyone alike.
+    ("survey.answer", "GET"): dict.fromkeys(WHO, 404),
+    ("survey.thanks", "GET"): dict.fromkeys(WHO, 404),
+    ("survey.unsubscribe", "GET"): dict.fromkeys(WHO, 404),
+    ("survey.about", "GET"): dict.fromkeys(WHO, 200),
+    ("static", "GET"): dict.fromkeys(WHO, 200),
+    # A POST without a CSRF token is refused before anything else looks at it...
+    ("auth.login", "POST"): dict.fromkeys(WHO, 400),
+    ("me.log_conversation", "POST"): dict.fromkeys(WHO, 400),
+    ("survey.answer", "POST"): dict.fromkeys(WHO, 400),
+    # ...except RFC 8058 one-click unsubscribe, which needs none (and 404s on a bad token).
+    ("survey.unsubscribe", "POST"): dict.fromkeys(WHO, 404),
+}
+
+URL_VALUES = {"token": BOGUS_TOKEN, "filename": "feedback.css"}
+
+
+def _url(app, endpoint: str) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {arg: URL_VALUES[arg] for arg in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **values)
+
+
+def test_every_route_has_a_decision(app):
+    routed = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    missing = sorted(routed - set(MATRIX))
+    assert not missing, f"routes without an access decision in tests/test_access.py: {missing}"
+
+
+@pytest.fixture
+def visitor(make_user, make_team, auth):
+    team = make_team()
+
+    def sign_in(who: str) -> None:
+        role = {SELLER: Role.SALESPERSON, OTHER: Role.SALESPERSON, MANAGER: Role.MANAGER,
+                ADMIN: Role.ADMIN, PRODUCT: Role.PRODUCT}.get(who)
+        if role is not None:
+            user = make_user(role, team=team if role is Role.SALESPERSON else None)
+            assert auth.login(user).status_code == 302
+
+    return sign_in
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
+def test_access(app, client, visitor, who, endpoint, method):
+    visitor(who)
+    url = _url(app, endpoint)
+    response = client.open(url, method=method)
+    response.close()
+    expected = MATRIX[(endpoint, method)][who]
+    assert response.status_code == expected, f"{who} {method} {url}"
+    if expected == 302 and who == ANON:
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_dev_mailbox_does_not_exist_outside_development(client):
+    assert client.get("/dev/mailbox").status_code == 404
+
+
+def test_unknown_pages_are_404_for_everyone(client):
+    assert client.get("/nothing-here").status_code == 404
