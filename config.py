@@ -86,7 +86,6 @@ class Config:
     # Team aggregates (DESIGN.md privacy rules).
     MIN_GROUP_RESPONSES = _int("MIN_GROUP_RESPONSES", 5)
     MIN_GROUP_PEOPLE = max(3, _int("MIN_GROUP_PEOPLE", 3))
-    RETENTION_DAYS = _int("RETENTION_DAYS", 730)
 
     # Forms and sessions.
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
