@@ -44,15 +44,19 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from feedback.admin import bp as admin_bp
+    from feedback.api import bp as api_bp
     from feedback.auth.routes import bp as auth_bp
     from feedback.health import bp as health_bp
     from feedback.me.routes import bp as me_bp
+    from feedback.product import bp as product_bp
     from feedback.survey.routes import bp as survey_bp
+    from feedback.team import bp as team_bp
+    from feedback.team import coaching_bp
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(survey_bp)
-    app.register_blueprint(me_bp)
+    for blueprint in (health_bp, auth_bp, survey_bp, me_bp, team_bp, coaching_bp, product_bp,
+                      admin_bp, api_bp):
+        app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX_ENABLED"]:
         from feedback.dev.routes import bp as dev_bp
 

@@ -5,23 +5,15 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from feedback.models import Role
-
-_NAV = {
-    Role.SALESPERSON: [
-        ("me.feedback", "My feedback"),
-        ("me.conversations", "My conversations"),
-        ("me.log_conversation", "Log a conversation"),
-    ],
-}
+from feedback import navigation
 
 
 def init_app(app: Flask) -> None:
     @app.context_processor
-    def navigation():
+    def nav_for_user():
         if not current_user.is_authenticated:
             return {"nav_items": []}
-        return {"nav_items": _NAV.get(current_user.role, [])}
+        return {"nav_items": navigation.items_for(current_user.role)}
 
     @app.template_filter("week")
     def week(value) -> str:

@@ -6,45 +6,9 @@ from __future__ import annotations
 import pytest
 
 from feedback.models import Role
+from tests.access_rules import ADMIN, ANON, MANAGER, OTHER, PRODUCT, SELLER, WHO, load_rules
 
-ANON, SELLER, OTHER, MANAGER, ADMIN, PRODUCT = (
-    "anonymous", "salesperson", "other salesperson", "manager", "admin", "product")
-WHO = (ANON, SELLER, OTHER, MANAGER, ADMIN, PRODUCT)
-
-BOGUS_TOKEN = "A" * 32
-
-#: (endpoint, method, url values) -> expected status for each kind of visitor.
-#: 302 for a signed-out visitor means "sent to the login page".
-MATRIX: dict[tuple[str, str], dict[str, int]] = {
-    ("auth.home", "GET"): {ANON: 302, SELLER: 302, OTHER: 302, MANAGER: 200, ADMIN: 200,
-                           PRODUCT: 200},
-    ("auth.login", "GET"): {ANON: 200, SELLER: 302, OTHER: 302, MANAGER: 302, ADMIN: 302,
-                            PRODUCT: 302},
-    ("auth.logout", "POST"): dict.fromkeys(WHO, 400),  # no CSRF token: refused first
-    ("health.healthz", "GET"): dict.fromkeys(WHO, 200),
-    ("me.index", "GET"): {ANON: 302, SELLER: 302, OTHER: 302, MANAGER: 403, ADMIN: 403,
-                          PRODUCT: 403},
-    ("me.feedback", "GET"): {ANON: 302, SELLER: 200, OTHER: 200, MANAGER: 403, ADMIN: 403,
-                             PRODUCT: 403},
-    ("me.conversations", "GET"): {ANON: 302, SELLER: 200, OTHER: 200, MANAGER: 403,
-                                  ADMIN: 403, PRODUCT: 403},
-    ("me.log_conversation", "GET"): {ANON: 302, SELLER: 200, OTHER: 200, MANAGER: 403,
-                                     ADMIN: 403, PRODUCT: 403},
-    # Survey pages are public; an unknown token is a 404 for everyone alike.
-    ("survey.answer", "GET"): dict.fromkeys(WHO, 404),
-    ("survey.thanks", "GET"): dict.fromkeys(WHO, 404),
-    ("survey.unsubscribe", "GET"): dict.fromkeys(WHO, 404),
-    ("survey.about", "GET"): dict.fromkeys(WHO, 200),
-    ("static", "GET"): dict.fromkeys(WHO, 200),
-    # A POST without a CSRF token is refused before anything else looks at it...
-    ("auth.login", "POST"): dict.fromkeys(WHO, 400),
-    ("me.log_conversation", "POST"): dict.fromkeys(WHO, 400),
-    ("survey.answer", "POST"): dict.fromkeys(WHO, 400),
-    # ...except RFC 8058 one-click unsubscribe, which needs none (and 404s on a bad token).
-    ("survey.unsubscribe", "POST"): dict.fromkeys(WHO, 404),
-}
-
-URL_VALUES = {"token": BOGUS_TOKEN, "filename": "feedback.css"}
+MATRIX, URL_VALUES = load_rules()
 
 
 def _url(app, endpoint: str) -> str:

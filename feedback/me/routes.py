@@ -7,6 +7,7 @@ from datetime import UTC
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from feedback import navigation
 from feedback.access import require_role
 from feedback.extensions import db
 from feedback.me.forms import LogConversationForm
@@ -16,6 +17,9 @@ from feedback.services.errors import InvalidEngagement
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 require_role(bp, Role.SALESPERSON)
+navigation.add(Role.SALESPERSON, "me.feedback", "My feedback", order=10)
+navigation.add(Role.SALESPERSON, "me.conversations", "My conversations", order=30)
+navigation.add(Role.SALESPERSON, "me.log_conversation", "Log a conversation", order=40)
 
 
 @bp.get("/")

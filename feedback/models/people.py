@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     #: The team this person sells in now; a response keeps the team of its conversation.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Weekly email of my own new feedback (salespeople can turn it off).
+    weekly_digest: Mapped[bool] = mapped_column(default=True)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])

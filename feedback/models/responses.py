@@ -42,6 +42,8 @@ class Response(db.Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     #: Monday of the conversation's week: all an anonymous answer is dated by.
     week_start: Mapped[date]
+    #: First day of the conversation's calendar month (monthly team cells use it).
+    month_start: Mapped[date | None]
 
     respected: Mapped[int]
     helped: Mapped[int]

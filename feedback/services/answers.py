@@ -78,6 +78,7 @@ def record(session: Session, invitation: Invitation, answers: Answers, settings:
         salesperson_id=engagement.salesperson_id,
         team_id=engagement.team_id,
         week_start=clock.week_start(engagement.occurred_at),
+        month_start=clock.month_start(engagement.occurred_at),
         submitted_at=now,
         updated_at=now,
     )

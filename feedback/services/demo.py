@@ -108,7 +108,7 @@ def _past_conversation(session, rng, team, seller, occurred, index, *, answered,
     doubtful = rng.random() < 0.12
     session.add(Response(
         invitation=invitation, salesperson_id=seller.id, team_id=team.id,
-        week_start=clock.week_start(occurred),
+        week_start=clock.week_start(occurred), month_start=clock.month_start(occurred),
         respected=respected, helped=max(1, min(5, respected + rng.choice([-1, 0, 0, 1]))),
         pressure=rng.choices(list(Pressure), weights=[7, 2, 1])[0],
         doubtful_promise=doubtful,

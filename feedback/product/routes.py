@@ -1,0 +1,1 @@
+"""Product feedback feed routes."""

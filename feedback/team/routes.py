@@ -1,0 +1,1 @@
+"""Team trend routes (aggregates only)."""
