@@ -35,7 +35,7 @@ test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
-	$(BIN)/ruff check feedback tests benchmarks config.py wsgi.py
+	$(BIN)/ruff check .
 
 ## clean-demo: forget the local SQLite database and dev mailbox
 clean-demo:

@@ -27,7 +27,7 @@ class AppSetting(db.Model):
 
 class AccountLinkPurpose(enum.StrEnum):
     INVITE = "invite"
-    PASSWORD_RESET = "password_reset"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
 
 
 class AccountLink(db.Model):
