@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-FLASK := FEEDBACK_ENV=development $(BIN)/flask --app wsgi
+FLASK = FEEDBACK_ENV=development BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app wsgi
 PORT ?= 5000
 
 .PHONY: run test lint install install-test clean-demo bench

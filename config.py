@@ -86,6 +86,14 @@ class Config:
     # Team aggregates (DESIGN.md privacy rules).
     MIN_GROUP_RESPONSES = _int("MIN_GROUP_RESPONSES", 5)
     MIN_GROUP_PEOPLE = max(3, _int("MIN_GROUP_PEOPLE", 3))
+    # The API and imports.
+    #: Where rate-limit counters live: memory:// (per process) or redis://host:6379 (shared).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
+
+    # Retention: how long written words (comments, notes) and links are kept.
+    RETENTION_DAYS = _int("RETENTION_DAYS", 730)
 
     # Forms and sessions.
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

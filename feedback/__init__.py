@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from feedback.extensions import csrf, db, login_manager, mail, migrate
+from feedback.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +31,7 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
 
     from feedback import access, cli, errors, templating

@@ -19,6 +19,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(send_due_command)
     app.cli.add_command(create_admin_command)
+    # Each area adds its own commands.
+    from feedback import cli_admin, cli_digest, cli_import
+
+    cli_digest.init_app(app)
+    cli_admin.init_app(app)
+    cli_import.init_app(app)
 
 
 @click.command("demo")

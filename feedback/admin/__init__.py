@@ -11,4 +11,4 @@ from feedback.models import Role
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 require_role(bp, Role.ADMIN)
 
-from feedback.admin import routes  # noqa: E402, F401
+from feedback.admin import imports, routes  # noqa: E402, F401

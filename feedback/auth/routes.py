@@ -50,3 +50,7 @@ def logout():
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+# Set-password pages for invites and resets register themselves on `bp`.
+from feedback.auth import account_links  # noqa: E402, F401

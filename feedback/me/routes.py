@@ -1,4 +1,9 @@
-"""The salesperson's own space: their feedback and their conversations."""
+"""The salesperson's own space: the blueprint, and their conversations.
+
+The other pages register themselves on `bp` from their own modules (imported at the
+bottom): feedback_views (my feedback, reflections), trend_views, sharing_views,
+account_views (settings, export).
+"""
 
 from __future__ import annotations
 
@@ -12,27 +17,22 @@ from feedback.access import require_role
 from feedback.extensions import db
 from feedback.me.forms import LogConversationForm
 from feedback.models import EngagementKind, Role
-from feedback.services import anonymity, outcomes, privacy, scheduling, settings
+from feedback.services import outcomes, privacy, scheduling, settings
 from feedback.services.errors import InvalidEngagement
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 require_role(bp, Role.SALESPERSON)
 navigation.add(Role.SALESPERSON, "me.feedback", "My feedback", order=10)
+navigation.add(Role.SALESPERSON, "me.trends", "My trends", order=20)
 navigation.add(Role.SALESPERSON, "me.conversations", "My conversations", order=30)
 navigation.add(Role.SALESPERSON, "me.log_conversation", "Log a conversation", order=40)
+navigation.add(Role.SALESPERSON, "me.sharing", "Sharing", order=50)
+navigation.add(Role.SALESPERSON, "me.settings", "Settings", order=90)
 
 
 @bp.get("/")
 def index():
     return redirect(url_for("me.feedback"))
-
-
-@bp.get("/feedback")
-def feedback():
-    items = privacy.my_feedback(db.session, current_user)
-    waiting = anonymity.pending_count(db.session, current_user.id)
-    return render_template("me/feedback.html", items=items, waiting=waiting,
-                           batch=anonymity.RELEASE_BATCH)
 
 
 @bp.get("/conversations")
@@ -73,3 +73,12 @@ def log_conversation():
             flash(f"Logged. The survey is {outcomes.describe(engagement.invitation)}.", "success")
             return redirect(url_for("me.conversations"))
     return render_template("me/log_conversation.html", form=form)
+
+
+# Route modules register on `bp` when imported.
+from feedback.me import (  # noqa: E402, F401
+    account_views,
+    feedback_views,
+    sharing_views,
+    trend_views,
+)

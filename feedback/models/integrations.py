@@ -64,7 +64,15 @@ class ImportRun(db.Model):
     rows_created: Mapped[int] = mapped_column(default=0)
     rows_unchanged: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)
+    #: Of the created rows: how many got a scheduled survey...
+    rows_scheduled: Mapped[int] = mapped_column(default=0)
+    #: ...and how many were skipped, by SkipReason value ({"cooldown": 3}).
+    skip_reasons: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Why a run stopped early (never row data).
+    error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Set after every chunk: a running import whose heartbeat stops has died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     rejections: Mapped[list[ImportRejection]] = relationship(

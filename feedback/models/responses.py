@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -30,6 +30,10 @@ class Response(db.Model):
         CheckConstraint("helped BETWEEN 1 AND 5", name="helped_range"),
         Index("ix_responses_salesperson_week", "salesperson_id", "week_start"),
         Index("ix_responses_team_week", "team_id", "week_start"),
+        # Anonymous answers waiting for batch-mates: counted on every new answer.
+        Index("ix_responses_unreleased", "salesperson_id",
+              sqlite_where=text("released_at IS NULL"),
+              postgresql_where=text("released_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,15 @@
-"""Pre-counted answers per team, salesperson and calendar period, for fast trends.
+"""Pre-counted answers per team, salesperson and week part, for fast team trends.
 
-Rows are per salesperson only so that a cell's distinct-people count can be kept
-exactly; they are never shown per person. services.aggregates is the only reader.
+One row counts one salesperson's conversations in one team during one *week part*:
+the days a calendar week (Monday to Sunday) shares with a calendar month. A week
+inside one month is one part; a week across a month boundary has two. Week cells
+and month cells are both exact sums of parts, and services.aggregates needs the
+parts themselves to prove that showing weeks and months side by side gives away
+no small group (see its module docstring).
+
+Rows are per salesperson only so that a cell's distinct-people count is exact; they
+are never shown per person. services.aggregates is the only reader and
+services.rollups the only writer.
 """
 
 from __future__ import annotations
@@ -9,13 +17,15 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import Enum, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
 
 
 class Period(enum.StrEnum):
+    """The two kinds of team cell."""
+
     WEEK = "week"
     MONTH = "month"
 
@@ -23,21 +33,23 @@ class Period(enum.StrEnum):
 class ResponseRollup(db.Model):
     __tablename__ = "response_rollups"
     __table_args__ = (
-        UniqueConstraint("team_id", "salesperson_id", "period", "period_start",
-                         name="uq_response_rollups_cell"),
-        Index("ix_response_rollups_team_period", "team_id", "period", "period_start"),
-        Index("ix_response_rollups_person_period", "salesperson_id", "period", "period_start"),
+        # Also the index Team trends reads by (team first).
+        UniqueConstraint("team_id", "week_start", "month_start", "salesperson_id",
+                         name="uq_response_rollups_part"),
+        CheckConstraint("sent >= 0 AND answers >= 0", name="counts_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    #: The team at the time of the conversations (answers without a team are not counted).
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     salesperson_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    period: Mapped[Period] = mapped_column(
-        Enum(Period, name="rollup_period", values_callable=lambda e: [m.value for m in e],
-             validate_strings=True, create_constraint=True, native_enum=False, length=8))
-    period_start: Mapped[date]
-    #: Surveys sent for conversations in this period (the response-rate denominator).
+    #: Monday of the conversations' week.
+    week_start: Mapped[date]
+    #: First day of the conversations' calendar month.
+    month_start: Mapped[date]
+    #: Surveys sent (at least once) for conversations in this part: the rate's denominator.
     sent: Mapped[int] = mapped_column(default=0)
+    #: Released answers (see services.rollups for why unreleased ones wait).
     answers: Mapped[int] = mapped_column(default=0)
     respected_sum: Mapped[int] = mapped_column(default=0)
     helped_sum: Mapped[int] = mapped_column(default=0)

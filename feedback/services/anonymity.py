@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from feedback.models import Response
+from feedback.services import rollups
 
 #: The smallest batch of anonymous answers released together.
 RELEASE_BATCH = 3
@@ -27,13 +28,15 @@ def on_new_answer(session: Session, response: Response, now: datetime) -> None:
         )
     ).scalar_one()
     if pending >= RELEASE_BATCH:
-        session.execute(
+        released = session.execute(
             update(Response)
             .where(Response.salesperson_id == response.salesperson_id,
                    Response.released_at.is_(None))
             .values(released_at=now)
+            .returning(Response.id)
             .execution_options(synchronize_session="fetch")
-        )
+        ).scalars().all()
+        rollups.refresh_for_responses(session, released)
 
 
 def pending_count(session: Session, salesperson_id: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback.models import Invitation, InvitationStatus, Pressure, Response
-from feedback.services import anonymity, clock
+from feedback.services import anonymity, clock, rollups
 from feedback.services.errors import AnswerLocked, InvitationClosed
 from feedback.services.settings import Settings
 
@@ -59,18 +60,26 @@ def can_edit(response: Response, settings: Settings, now: datetime | None = None
     return (now or clock.now()) < response.submitted_at + settings.edit_window
 
 
+_UNKNOWN = object()
+
+
 def record(session: Session, invitation: Invitation, answers: Answers, settings: Settings,
-           now: datetime | None = None) -> Response:
-    """Store the answer, or update it inside the edit window; never a second row."""
+           now: datetime | None = None, *, existing=_UNKNOWN) -> Response:
+    """Store the answer, or update it inside the edit window; never a second row.
+
+    `existing` lets a caller that already loaded the current answer (or knows there
+    is none) save a query.
+    """
     now = now or clock.now()
     ensure_open(invitation, now)
-    response = existing_answer(session, invitation)
+    response = existing_answer(session, invitation) if existing is _UNKNOWN else existing
     if response is not None:
         if not can_edit(response, settings, now):
             raise AnswerLocked()
         _apply(response, answers)
         response.updated_at = now
         session.flush()
+        rollups.refresh_for_response(session, response)
         return response
     engagement = invitation.engagement
     response = Response(
@@ -83,19 +92,15 @@ def record(session: Session, invitation: Invitation, answers: Answers, settings:
         updated_at=now,
     )
     _apply(response, answers)
-    try:
-        with session.begin_nested():
-            session.add(response)
-            session.flush()
-    except IntegrityError:
+    stored = _insert_with_random_id(session, response, invitation)
+    if stored is not response:
         # A simultaneous first submit won the race: this one becomes its edit.
-        response = existing_answer(session, invitation)
-        if response is None:
-            raise
+        response = stored
         _apply(response, answers)
         response.updated_at = now
         session.flush()
     anonymity.on_new_answer(session, response, now)
+    rollups.refresh_for_response(session, response)
     session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id)
@@ -103,6 +108,29 @@ def record(session: Session, invitation: Invitation, answers: Answers, settings:
         .execution_options(synchronize_session=False)
     )
     return response
+
+
+#: Answer ids are drawn at random, not from a sequence: ids that grow with arrival
+#: would show a salesperson the order in which an anonymous batch came in.
+_ID_SPACE = 2**31 - 1
+
+
+def _insert_with_random_id(session: Session, response: Response,
+                           invitation: Invitation) -> Response:
+    """Insert a first answer; return it, or the answer a concurrent submit stored first."""
+    for _ in range(8):
+        response.id = secrets.randbelow(_ID_SPACE - 1) + 1
+        try:
+            with session.begin_nested():
+                session.add(response)
+                session.flush()
+        except IntegrityError:
+            winner = existing_answer(session, invitation)
+            if winner is not None:
+                return winner
+            continue  # the random id was taken: draw again
+        return response
+    raise RuntimeError("could not draw a free answer id")  # 8 collisions in 2**31: a bug
 
 
 def _apply(response: Response, answers: Answers) -> None:

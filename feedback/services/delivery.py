@@ -4,6 +4,14 @@ Every state change is a conditional UPDATE on (id, leased_by), committed one mes
 at a time, so a crash loses at most the message in flight and never sends a
 recorded one twice. On PostgreSQL any number of workers share the queue through
 FOR UPDATE SKIP LOCKED; on SQLite one worker runs at a time (see worker_lock).
+
+The guarantee, precisely: a message the relay accepted (250 after DATA) is recorded
+sent even if the line drops afterwards, and is never sent again. The one window is a
+worker dying (or the line dropping) after the relay kept the message but before this
+worker committed "sent": after the lease runs out that one message is sent again,
+with the same Message-ID so the receiving side can recognise the copy. A worker only
+sends while its lease has at least half its length left, so a slow batch is given
+back rather than sent by two workers at once.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from feedback.models import (
     SurveyToken,
 )
 from feedback.services import clock, suppressions, survey_email, tokens
+from feedback.services.delivery_report import failure_kind
 from feedback.services.mail_transport import SendFailure
 from feedback.services.scheduling import suppression_skip_reason
 from feedback.services.settings import Settings
@@ -35,6 +44,8 @@ from feedback.services.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=4)
+#: 2**12 retry_base already passes MAX_BACKOFF for any sane base; larger powers only overflow.
+_MAX_DOUBLINGS = 12
 
 
 @dataclass
@@ -55,6 +66,8 @@ class PassResult:
     failed: int = 0
     skipped: int = 0
     expired: int = 0
+    #: Claims given back unsent (told to stop, lease running out, or the relay failing).
+    released: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -64,8 +77,10 @@ def _due(now: datetime):
         # A reminder is due on a sent invitation whose link is still open.
         and_(Invitation.status == InvitationStatus.SENT, Invitation.send_at <= now,
              Invitation.expires_at > now),
-        # A worker died holding this row: its lease has run out.
-        and_(Invitation.status == InvitationStatus.SENDING, Invitation.lease_until < now),
+        # A worker died holding this row: its lease has run out. (A reminder whose link
+        # has expired meanwhile is not due: expire_stale closes it instead.)
+        and_(Invitation.status == InvitationStatus.SENDING, Invitation.lease_until < now,
+             or_(Invitation.expires_at.is_(None), Invitation.expires_at > now)),
     )
 
 
@@ -139,28 +154,31 @@ def record_sent(session: Session, claim: Claim, *, worker_id: str, settings: Set
 
 
 def record_failure(session: Session, claim: Claim, failure: SendFailure, *, worker_id: str,
-                   settings: Settings, now: datetime, progress: dict, email: str) -> str:
-    """Retry with backoff, or give up; returns "retrying", "failed" or "gave_up_reminder"."""
+                   settings: Settings, now: datetime, progress: dict, email: str,
+                   retry_from: datetime | None = None) -> str:
+    """Retry with backoff, or give up; returns "retrying", "failed" or "gave_up_reminder".
+
+    Transient failures are retried until `retry_from` (the first attempt, by default)
+    plus the retry horizon; the last retry is due at the horizon itself.
+    """
     # The message never left: its token opens nothing, so do not keep it.
     session.execute(SurveyToken.__table__.delete().where(SurveyToken.id == claim.token_id))
-    delay = _backoff(progress["attempts"], settings)
-    give_up = failure.permanent or (
-        now + delay > progress["first_attempt_at"] + settings.retry_horizon
-    )
+    horizon = (retry_from or progress["first_attempt_at"]) + settings.retry_horizon
+    give_up = failure.permanent or now >= horizon
+    retry_at = min(now + _backoff(progress["attempts"], settings), horizon)
     if failure.mailbox_unknown:
         suppressions.suppress(session, email, SuppressionReason.BOUNCED)
     common = {**progress, "lease_until": None, "leased_by": None, "last_error": failure.reason}
     if claim.reminder:
         # The survey itself went out; a lost reminder is not worth pestering for.
         values = {**common, "status": InvitationStatus.SENT,
-                  "send_at": None if give_up else now + delay}
+                  "send_at": None if give_up else retry_at}
         outcome = "gave_up_reminder" if give_up else "retrying"
     elif give_up:
         values = {**common, "status": InvitationStatus.FAILED, "send_at": None}
         outcome = "failed"
     else:
-        values = {**common, "status": InvitationStatus.SCHEDULED,
-                  "send_at": now + delay}
+        values = {**common, "status": InvitationStatus.SCHEDULED, "send_at": retry_at}
         outcome = "retrying"
     _update_owned(session, claim, worker_id, values)
     return outcome
@@ -168,17 +186,26 @@ def record_failure(session: Session, claim: Claim, failure: SendFailure, *, work
 
 def _backoff(attempts: int, settings: Settings) -> timedelta:
     """Exponential backoff with ±25% jitter, so a recovered relay is not stampeded."""
-    base = min(settings.retry_base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    doublings = min(max(attempts - 1, 0), _MAX_DOUBLINGS)
+    base = min(settings.retry_base * (2 ** doublings), MAX_BACKOFF)
     return base * random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not security
 
 
 def expire_stale(session: Session, now: datetime | None = None) -> int:
-    """Sent invitations whose link has expired become expired (unanswered)."""
+    """Sent invitations whose link has expired become expired (unanswered).
+
+    That includes one a dead worker held while sending its reminder: the reminder is
+    not sent late, and the row is not left "sending" for ever.
+    """
     now = now or clock.now()
     return session.execute(
         update(Invitation)
-        .where(Invitation.status == InvitationStatus.SENT, Invitation.expires_at <= now)
-        .values(status=InvitationStatus.EXPIRED, send_at=None)
+        .where(Invitation.expires_at <= now,
+               or_(Invitation.status == InvitationStatus.SENT,
+                   and_(Invitation.status == InvitationStatus.SENDING,
+                        Invitation.lease_until < now)))
+        .values(status=InvitationStatus.EXPIRED, send_at=None, lease_until=None,
+                leased_by=None)
     ).rowcount
 
 
@@ -188,6 +215,8 @@ class _Outgoing:
     email: str
     attempts: int
     first_attempt_at: datetime
+    #: Retries of this send stop one retry horizon after this moment.
+    retry_from: datetime
     message: object = None
     skip: SkipReason | None = None
 
@@ -195,19 +224,25 @@ class _Outgoing:
 def run_pass(session: Session, transport, *, worker_id: str, settings: Settings,
              now: Callable[[], datetime] = clock.now,
              should_stop: Callable[[], bool] = lambda: False) -> PassResult:
-    """Claim one batch and send it; commits after the claim and after every message."""
+    """Claim one batch and send it; commits after the claim and after every message.
+
+    The rest of the batch is given back unsent when told to stop, when the lease is
+    half gone (so no other worker can have reclaimed what is sent next), or when the
+    relay itself fails (the rest would only fail the same way).
+    """
     result = PassResult()
     result.expired = expire_stale(session, now())
-    claims = claim_batch(session, worker_id=worker_id, settings=settings, now=now())
+    claimed_at = now()
+    claims = claim_batch(session, worker_id=worker_id, settings=settings, now=claimed_at)
     session.commit()
     result.claimed = len(claims)
     if not claims:
         return result
+    send_until = claimed_at + settings.lease / 2
     outgoing = _prepare(session, claims, settings, now())
     for index, item in enumerate(outgoing):
-        if should_stop():
-            release(session, [o.claim for o in outgoing[index:]], worker_id=worker_id)
-            session.commit()
+        if should_stop() or now() >= send_until:
+            result.released += _give_back(session, outgoing[index:], worker_id)
             break
         progress = {"attempts": item.attempts, "first_attempt_at": item.first_attempt_at}
         if item.skip is not None:
@@ -219,20 +254,31 @@ def run_pass(session: Session, transport, *, worker_id: str, settings: Settings,
             except SendFailure as failure:
                 outcome = record_failure(session, item.claim, failure, worker_id=worker_id,
                                          settings=settings, now=now(), progress=progress,
-                                         email=item.email)
+                                         email=item.email, retry_from=item.retry_from)
                 if outcome == "failed":
                     result.failed += 1
                 else:
                     result.retrying += 1
                 result.errors.append(failure.reason)
+                # The reply text can quote the customer's address: log its kind only.
                 log.warning("invitation %s not sent (%s): %s", item.claim.invitation_id,
-                            outcome, failure.reason)
+                            outcome, failure_kind(failure.reason))
+                if failure.relay:
+                    session.commit()
+                    result.released += _give_back(session, outgoing[index + 1:], worker_id)
+                    break
             else:
                 record_sent(session, item.claim, worker_id=worker_id, settings=settings,
                             now=now(), progress=progress)
                 result.sent += 1
         session.commit()
     return result
+
+
+def _give_back(session: Session, rest: list[_Outgoing], worker_id: str) -> int:
+    release(session, [item.claim for item in rest], worker_id=worker_id)
+    session.commit()
+    return len(rest)
 
 
 def _prepare(session: Session, claims: list[Claim], settings: Settings,
@@ -256,8 +302,14 @@ def _prepare(session: Session, claims: list[Claim], settings: Settings,
     for claim in claims:
         invitation = invitations[claim.invitation_id]
         customer: Customer = invitation.engagement.customer
+        first_attempt_at = invitation.first_attempt_at or now
+        if claim.reminder:
+            # A reminder's retries count from when it fell due, not from the first send.
+            retry_from = invitation.first_sent_at + (settings.reminder_after or timedelta(0))
+        else:
+            retry_from = first_attempt_at
         item = _Outgoing(claim=claim, email=customer.email, attempts=invitation.attempts + 1,
-                         first_attempt_at=invitation.first_attempt_at or now)
+                         first_attempt_at=first_attempt_at, retry_from=retry_from)
         if customer.email in suppressed:
             item.skip = suppression_skip_reason(suppressed[customer.email])
         else:
@@ -280,9 +332,20 @@ def _skip_after_claim(session: Session, claim: Claim, worker_id: str, reason: Sk
 
 
 def release(session: Session, claims: list[Claim], *, worker_id: str) -> None:
-    """Give unsent claims back (a worker shutting down cleanly)."""
-    for claim in claims:
-        session.execute(SurveyToken.__table__.delete().where(SurveyToken.id == claim.token_id))
-        status = InvitationStatus.SENT if claim.reminder else InvitationStatus.SCHEDULED
-        _update_owned(session, claim, worker_id,
-                      {"status": status, "lease_until": None, "leased_by": None})
+    """Give unsent claims back (told to stop, the lease running low, or the relay failing)."""
+    if not claims:
+        return
+    # A few statements for the whole rest of the batch: during an outage every poll
+    # claims a batch, tries one message and gives the others back.
+    session.execute(SurveyToken.__table__.delete().where(
+        SurveyToken.id.in_([claim.token_id for claim in claims])))
+    for reminder, status in ((False, InvitationStatus.SCHEDULED), (True, InvitationStatus.SENT)):
+        ids = [claim.invitation_id for claim in claims if claim.reminder is reminder]
+        if ids:
+            session.execute(
+                update(Invitation)
+                .where(Invitation.id.in_(ids), Invitation.leased_by == worker_id,
+                       Invitation.status == InvitationStatus.SENDING)
+                .values(status=status, lease_until=None, leased_by=None)
+                .execution_options(synchronize_session=False)
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, g
 
 
 @dataclass(frozen=True)
@@ -54,5 +54,13 @@ def from_config(config) -> Settings:
 
 
 def current() -> Settings:
-    """Settings for the running app."""
-    return from_config(current_app.config)
+    """Settings for the running app: config defaults with an admin's changes on top.
+
+    Read once per request (or app context), not once per call.
+    """
+    if "feedback_settings" not in g:
+        from feedback.extensions import db
+        from feedback.services import app_settings  # it imports this module
+
+        g.feedback_settings = app_settings.effective(db.session, current_app.config)
+    return g.feedback_settings

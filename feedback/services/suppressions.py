@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from feedback.models import Suppression, SuppressionReason
 from feedback.services.addresses import normalise_email
+from feedback.services.errors import DomainError, NotVisible
 
 
 def suppress(session: Session, email: str, reason: SuppressionReason) -> Suppression:
@@ -34,3 +35,33 @@ def is_suppressed(session: Session, email: str) -> bool:
     return session.execute(
         select(Suppression.id).where(Suppression.email == normalise_email(email))
     ).first() is not None
+
+
+class SuppressionFixed(DomainError):
+    """The address unsubscribed: that choice is the customer's and is honoured forever."""
+
+    code = "unsubscribe_is_permanent"
+
+
+def find(session: Session, email: str) -> Suppression | None:
+    """The suppression of an address, if any."""
+    return session.execute(
+        select(Suppression).where(Suppression.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def lift(session: Session, email: str) -> Suppression:
+    """Take an address off the list so it may be surveyed again.
+
+    Only bounces and hand-added addresses can be lifted. An unsubscribe cannot: no
+    admin, script or CRM may overrule the customer (SuppressionFixed). NotVisible if
+    the address is not on the list.
+    """
+    row = find(session, email)
+    if row is None:
+        raise NotVisible()
+    if row.reason is SuppressionReason.UNSUBSCRIBED:
+        raise SuppressionFixed("This customer unsubscribed; that is never undone for them.")
+    session.delete(row)
+    session.flush()
+    return row

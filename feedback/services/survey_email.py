@@ -47,6 +47,7 @@ def build(invitation: Invitation, raw_token: str, settings: Settings, *,
         ],
         "unsubscribe_url": unsubscribe_url,
         "about_url": external_url(settings.base_url, "survey.about"),
+        "delete_url": external_url(settings.base_url, "survey.delete_answer", token=raw_token),
         "reminder": reminder,
     }
     subject = (

@@ -8,9 +8,9 @@ import re
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
-from feedback.models import Invitation, SurveyToken
+from feedback.models import Engagement, Invitation, Response, SurveyToken
 
 TOKEN_BYTES = 24  # 192 bits; urlsafe base64 gives 32 characters
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -45,3 +45,26 @@ def find_invitation(session: Session, raw: str) -> Invitation | None:
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return row.invitation
+
+
+def find_for_survey(session: Session, raw: str) -> tuple[Invitation, Response | None] | None:
+    """The invitation behind a link with everything the survey page shows, in one query.
+
+    Loads the engagement, salesperson and any existing answer alongside: the page is
+    the one customers wait for, so it makes one round trip, not five.
+    """
+    if not isinstance(raw, str) or not _TOKEN_SHAPE.match(raw):
+        return None
+    digest = hash_token(raw)
+    row = session.execute(
+        select(Invitation, Response, SurveyToken.token_hash)
+        .join(SurveyToken, SurveyToken.invitation_id == Invitation.id)
+        .join(Invitation.engagement)
+        .join(Engagement.salesperson)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .options(contains_eager(Invitation.engagement).contains_eager(Engagement.salesperson))
+        .where(SurveyToken.token_hash == digest)
+    ).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return row.Invitation, row.Response

@@ -1,4 +1,4 @@
-"""The long-running sender: passes of the outbox, one process or thread at a time per SQLite file."""
+"""The long-running sender: passes over the outbox, one at a time per SQLite file."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from feedback.extensions import db
-from feedback.services import delivery, settings as app_settings
+from feedback.services import delivery
+from feedback.services import settings as app_settings
 from feedback.services.mail_transport import open_transport
 
 log = logging.getLogger(__name__)
@@ -63,17 +64,21 @@ def send_due(app: Flask, *, worker_id: str | None = None,
     """Run passes until nothing is due (or told to stop); return the totals."""
     worker_id = worker_id or new_worker_id()
     total = delivery.PassResult()
-    settings = app_settings.from_config(app.config)
     with app.app_context(), open_transport() as transport:
         while not should_stop():
+            # Read every pass: an admin may change the reminder or link expiry at run time.
+            settings = app_settings.current()
             result = delivery.run_pass(db.session, transport, worker_id=worker_id,
                                        settings=settings, should_stop=should_stop)
-            for name in ("claimed", "sent", "retrying", "failed", "skipped", "expired"):
+            for name in ("claimed", "sent", "retrying", "failed", "skipped", "expired",
+                         "released"):
                 setattr(total, name, getattr(total, name) + getattr(result, name))
             total.errors.extend(result.errors)
             db.session.remove()
-            # Stop when a pass found nothing, or only retries that are not due yet.
-            if result.claimed == 0 or result.sent + result.skipped == 0:
+            # Stop when a pass settled nothing: it found nothing due, or every message it
+            # tried is waiting for a retry (the relay is down, say). A pass that failed
+            # some for good still made progress: more may be due behind them.
+            if result.sent + result.skipped + result.failed == 0:
                 break
     return total
 

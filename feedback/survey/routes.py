@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from feedback.access import public
 from feedback.extensions import csrf, db
@@ -30,11 +30,11 @@ def _open_invitation(token: str) -> Invitation:
         abort(404)
 
 
-def _context(invitation: Invitation) -> dict:
+def _context(invitation: Invitation, current: settings.Settings) -> dict:
     engagement = invitation.engagement
     return {
         "salesperson_first_name": engagement.salesperson.first_name,
-        "org_name": settings.current().org_name,
+        "org_name": current.org_name,
         "occurred_at": engagement.occurred_at,
     }
 
@@ -42,25 +42,30 @@ def _context(invitation: Invitation) -> dict:
 @bp.route("/s/<token>", methods=["GET", "HEAD", "POST"])
 @public
 def answer(token: str):
-    invitation = _open_invitation(token)
+    found = tokens.find_for_survey(db.session, token)
+    try:
+        invitation = answers.ensure_open(found[0] if found else None)
+    except InvitationClosed:
+        abort(404)
+    existing = found[1]
     current = settings.current()
-    existing = answers.existing_answer(db.session, invitation)
     if existing is not None and not answers.can_edit(existing, current):
         return render_template("survey/thanks.html", token=token, locked=True,
-                               **_context(invitation))
+                               **_context(invitation, current))
     form = SurveyForm()
     if request.method == "POST":
         if form.validate():
             try:
-                answers.record(db.session, invitation, _answers_from(form), current)
+                answers.record(db.session, invitation, _answers_from(form), current,
+                               existing=existing)
             except AnswerLocked:
                 db.session.rollback()
                 return render_template("survey/thanks.html", token=token, locked=True,
-                                       **_context(invitation))
+                                       **_context(invitation, current))
             db.session.commit()
             return redirect(url_for("survey.thanks", token=token), code=303)
         return render_template("survey/form.html", form=form, token=token, editing=existing,
-                               **_context(invitation)), 422
+                               **_context(invitation, current)), 422
     if existing is not None:
         _prefill_from(form, existing)
     else:
@@ -68,7 +73,7 @@ def answer(token: str):
         if chosen in range(1, 6):
             form.respected.data = chosen
     return render_template("survey/form.html", form=form, token=token, editing=existing,
-                           **_context(invitation))
+                           **_context(invitation, current))
 
 
 @bp.get("/s/<token>/thanks")
@@ -78,10 +83,11 @@ def thanks(token: str):
     existing = answers.existing_answer(db.session, invitation)
     if existing is None:
         return redirect(url_for("survey.answer", token=token))
-    editable_until = existing.submitted_at + settings.current().edit_window
+    current = settings.current()
+    editable_until = existing.submitted_at + current.edit_window
     return render_template("survey/thanks.html", token=token, locked=False,
                            editable_until=editable_until, named=existing.reveal_identity,
-                           **_context(invitation))
+                           **_context(invitation, current))
 
 
 @bp.route("/u/<token>", methods=["GET", "HEAD", "POST"])
@@ -110,6 +116,7 @@ def about():
                            min_group_responses=current.min_group_responses,
                            min_group_people=current.min_group_people,
                            edit_hours=int(current.edit_window.total_seconds() // 3600),
+                           retention_days=current_app.config["RETENTION_DAYS"],
                            link_days=current.link_expiry.days)
 
 
@@ -137,3 +144,7 @@ def _prefill_from(form: SurveyForm, response) -> None:
     form.product_comment.data = response.product_comment
     form.product_contact_ok.data = response.product_contact_ok
     form.reveal_identity.data = response.reveal_identity
+
+
+# "Delete my answer" pages register themselves on `bp`.
+from feedback.survey import deletion  # noqa: E402, F401

@@ -76,7 +76,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('share_id', 'response_id', name=op.f('pk_share_answers'))
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('weekly_digest', sa.Boolean(), nullable=False))
+        # A server default so existing users get the digest (on) instead of a failed
+        # NOT NULL; the model sets the same default for new rows.
+        batch_op.add_column(sa.Column('weekly_digest', sa.Boolean(), nullable=False,
+                                      server_default=sa.true()))
         batch_op.add_column(sa.Column('last_digest_at', sa.DateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###

@@ -43,7 +43,11 @@ def upgrade():
     sa.Column('rows_created', sa.Integer(), nullable=False),
     sa.Column('rows_unchanged', sa.Integer(), nullable=False),
     sa.Column('rows_rejected', sa.Integer(), nullable=False),
+    sa.Column('rows_scheduled', sa.Integer(), nullable=False),
+    sa.Column('skip_reasons', sa.JSON(), nullable=False),
+    sa.Column('error', sa.String(length=255), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_import_runs_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_runs'))

@@ -81,3 +81,13 @@ def test_the_conversation_list_does_not_reveal_who_answered_anonymously(
     session.refresh(unanswered.invitation)
     assert outcomes.describe(answered.invitation) == outcomes.describe(unanswered.invitation)
     assert outcomes.describe(answered.invitation, answer_is_named=True) == "answered"
+
+
+def test_answer_ids_do_not_reveal_the_order_answers_arrived_in(session, settings, make_user,
+                                                               survey_link):
+    ana = make_user()
+    raws = [survey_link(ana)[1] for _ in range(6)]
+    ids = [_answer(session, settings, raw).id for raw in raws]
+    # Drawn at random from a space of 2**31: neither a sequence nor bunched together.
+    assert sorted(ids) != list(range(min(ids), min(ids) + 6))
+    assert max(ids) - min(ids) > 1000

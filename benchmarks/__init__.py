@@ -1,0 +1,1 @@
+"""Throughput benchmarks for feedback, each compared with a baseline run alongside it."""

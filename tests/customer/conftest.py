@@ -1,0 +1,1 @@
+from tests.customer.fixtures import answered  # noqa: F401
