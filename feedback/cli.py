@@ -10,7 +10,7 @@ from flask import Flask, current_app
 
 from feedback.extensions import db
 from feedback.models import Role
-from feedback.services import accounts, demo
+from feedback.services import accounts, demo, rollups
 from feedback.services.worker import WorkerLocked, run_forever, send_due, worker_lock
 
 
@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(send_due_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(refresh_rollups_command)
     # Each area adds its own commands.
     from feedback import cli_admin, cli_digest, cli_import
 
@@ -81,3 +82,12 @@ def create_admin_command(email: str, name: str, password: str) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Admin {email} created.")
+
+
+@click.command("refresh-rollups")
+@click.option("--team", "team_id", type=int, help="Only this team.")
+def refresh_rollups_command(team_id: int | None) -> None:
+    """Count the team-trend rollups again from the answers (after a restore or repair)."""
+    rows = rollups.rebuild(db.session, team_id=team_id)
+    db.session.commit()
+    click.echo(f"{rows} rollup rows counted.")

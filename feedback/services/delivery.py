@@ -35,7 +35,7 @@ from feedback.models import (
     SuppressionReason,
     SurveyToken,
 )
-from feedback.services import clock, suppressions, survey_email, tokens
+from feedback.services import clock, rollups, suppressions, survey_email, tokens
 from feedback.services.delivery_report import failure_kind
 from feedback.services.mail_transport import SendFailure
 from feedback.services.scheduling import suppression_skip_reason
@@ -240,6 +240,7 @@ def run_pass(session: Session, transport, *, worker_id: str, settings: Settings,
         return result
     send_until = claimed_at + settings.lease / 2
     outgoing = _prepare(session, claims, settings, now())
+    first_sends: list[int] = []
     for index, item in enumerate(outgoing):
         if should_stop() or now() >= send_until:
             result.released += _give_back(session, outgoing[index:], worker_id)
@@ -271,7 +272,13 @@ def run_pass(session: Session, transport, *, worker_id: str, settings: Settings,
                 record_sent(session, item.claim, worker_id=worker_id, settings=settings,
                             now=now(), progress=progress)
                 result.sent += 1
+                if not item.claim.reminder:
+                    first_sends.append(item.claim.invitation_id)
         session.commit()
+    # Response rates count surveys sent: recount their team cells once per batch, not
+    # per message. A crash here only delays the count until the cell's next recount.
+    rollups.refresh_for_invitations(session, first_sends)
+    session.commit()
     return result
 
 

@@ -119,16 +119,25 @@ def refresh_for_responses(session: Session, response_ids: Iterable[int]) -> None
 
 def refresh_for_invitation(session: Session, invitation_id: int) -> None:
     """Count again the part of an invitation's conversation (after its first send)."""
+    refresh_for_invitations(session, [invitation_id])
+
+
+def refresh_for_invitations(session: Session, invitation_ids: Iterable[int]) -> None:
+    """Count again the parts of these invitations' conversations (after a batch of sends)."""
+    ids = set(invitation_ids)
+    if not ids:
+        return
     session.flush()
-    row = session.execute(
+    rows = session.execute(
         select(Engagement.salesperson_id, Engagement.team_id, Engagement.occurred_at)
         .join(Invitation, Invitation.engagement_id == Engagement.id)
-        .where(Invitation.id == invitation_id)
-    ).one_or_none()
-    if row is not None:
-        refresh(session, salesperson_id=row.salesperson_id, team_id=row.team_id,
-                week_start=clock.week_start(row.occurred_at),
-                month_start=clock.month_start(row.occurred_at))
+        .where(Invitation.id.in_(ids), Engagement.team_id.is_not(None))
+    ).all()
+    _refresh_parts(session, [
+        Part(team_id=row.team_id, week_start=clock.week_start(row.occurred_at),
+             month_start=clock.month_start(row.occurred_at), salesperson_id=row.salesperson_id)
+        for row in rows
+    ])
 
 
 def _refresh_parts(session: Session, parts: Iterable[Part]) -> None:
