@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,22 +30,39 @@ def _postgres_url() -> str | None:
     return url if url.startswith("postgresql") else None
 
 
-@pytest.fixture(scope="session")
-def database_uri(tmp_path_factory):
-    """A fresh, empty database for this test session."""
+@contextmanager
+def throwaway_database(sqlite_folder, name_prefix: str = "feedback_test"):
+    """An empty database of the suite's kind (SQLite file, or a new PostgreSQL database
+    on the DATABASE_URL server), dropped afterwards; yields its URI."""
     pg = _postgres_url()
     if pg is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'feedback.db'}"
+        yield f"sqlite:///{sqlite_folder / f'{name_prefix}.db'}"
         return
     base = make_url(pg)
-    name = f"feedback_test_{uuid.uuid4().hex[:8]}"
+    name = f"{name_prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """A fresh, empty database for this test session."""
+    with throwaway_database(tmp_path_factory.mktemp("db")) as uri:
+        yield uri
+
+
+@pytest.fixture
+def empty_database_uri(tmp_path):
+    """Another empty database, for tests that build a schema themselves (migrations)."""
+    with throwaway_database(tmp_path, "feedback_empty") as uri:
+        yield uri
 
 
 @pytest.fixture(scope="session")

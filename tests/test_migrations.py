@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from config import TestingConfig
 from feedback import ROOT, create_app
 from feedback.extensions import db
-
-
-@pytest.fixture
-def empty_database_uri(tmp_path, database_uri):
-    """A database with no tables at all, of the same kind as the suite's."""
-    if not database_uri.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    base = make_url(database_uri)
-    name = f"feedback_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_single_head():

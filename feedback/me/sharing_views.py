@@ -9,11 +9,12 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from feedback.extensions import db
-from feedback.me.forms import ConfirmForm, NoteForm, ShareForm
+from feedback.me.forms import ConfirmForm, ShareForm
 from feedback.me.routes import bp
 from feedback.services import clock, privacy, sharing
 from feedback.services.errors import NotVisible
 from feedback.services.privacy import FeedbackFilter
+from feedback.team.coaching import post_note
 
 #: The answers offered as tick boxes when sharing chosen answers.
 CHOOSABLE_WEEKS = 52
@@ -97,21 +98,6 @@ def revoke_share(share_id: int):
 
 @bp.post("/sharing/<int:share_id>/answers/<int:response_id>/notes")
 def share_note(share_id: int, response_id: int):
-    form = NoteForm()
     target = url_for("me.share_detail", share_id=share_id, _anchor=f"answer-{response_id}")
-    try:
-        privacy.own_share(db.session, current_user, share_id)
-        if not form.validate_on_submit():
-            flash(form.body.errors[0] if form.body.errors else "The note was not saved.",
-                  "error")
-            return redirect(target)
-        sharing.add_note(db.session, current_user, share_id, response_id, form.body.data)
-    except NotVisible:
-        abort(404)
-    except sharing.ShareInvalid as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(target)
-    db.session.commit()
-    flash("Note added. Your coach can read it.", "success")
-    return redirect(target)
+    return post_note(privacy.own_share, share_id, response_id, target,
+                     "Note added. Your coach can read it.")

@@ -40,10 +40,17 @@ def share(share_id: int):
 
 @bp.post("/shares/<int:share_id>/answers/<int:response_id>/notes")
 def add_note(share_id: int, response_id: int):
-    form = NoteForm()
     target = url_for("coaching.share", share_id=share_id, _anchor=f"answer-{response_id}")
+    return post_note(privacy.coach_share, share_id, response_id, target,
+                     "Note added. The person who shared this can read it.")
+
+
+def post_note(may_open, share_id: int, response_id: int, target: str, done: str):
+    """Add a coaching note from either side of a share; `may_open` is the privacy check
+    for this side (raising NotVisible), so both sides follow the same steps."""
+    form = NoteForm()
     try:
-        privacy.coach_share(db.session, current_user, share_id)
+        may_open(db.session, current_user, share_id)
         if not form.validate_on_submit():
             flash(form.body.errors[0] if form.body.errors else "The note was not saved.",
                   "error")
@@ -56,5 +63,5 @@ def add_note(share_id: int, response_id: int):
         flash(str(error), "error")
         return redirect(target)
     db.session.commit()
-    flash("Note added. The person who shared this can read it.", "success")
+    flash(done, "success")
     return redirect(target)

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, select, text
 
 from config import TestingConfig
 from feedback import create_app
 from feedback.extensions import db
-
-
-@pytest.fixture
-def empty_database_uri(tmp_path, database_uri):
-    if not database_uri.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    base = make_url(database_uri)
-    name = f"feedback_rollups_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _seed(conn, tables) -> None:
