@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK = FEEDBACK_ENV=development BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test clean-demo bench
+.PHONY: run test lint install install-test clean-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
