@@ -7,7 +7,6 @@ Areas add their own role rule with `require_role` on the blueprint. Per-row rule
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -29,21 +28,6 @@ def require_role(blueprint: Blueprint, *roles: Role) -> None:
     def _check_role():
         if current_user.is_authenticated and current_user.role not in roles:
             abort(403)
-
-
-def role_required(*roles: Role) -> Callable:
-    """The same rule for a single view."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -76,4 +60,4 @@ def init_app(app: Flask) -> None:
         return None
 
 
-__all__ = ["Role", "init_app", "is_safe_next", "public", "require_role", "role_required"]
+__all__ = ["Role", "init_app", "is_safe_next", "public", "require_role"]
