@@ -1,4 +1,4 @@
-"""Server-rendered SVG charts: geometry here, markup in templates/me/_chart.html.
+"""Server-rendered SVG charts: geometry here, markup in templates/me/_chart.html (both audiences).
 
 Plain SVG rather than a charting library: pygal (the well-kept candidate) writes an
 inline <style> element, random element ids and a generation date into every chart,
