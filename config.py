@@ -98,9 +98,26 @@ class Config:
     # Forms and sessions.
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    #: A signed-in browser is signed out after this long without a request...
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+    #: ...and after this long in any case.
+    SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
+    SESSION_COOKIE_NAME = "feedback_session"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    #: Failed sign-ins allowed per account, and per client address (Flask-Limiter syntax).
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes")
+    #: Password-reset emails allowed per account, and per client address.
+    RESET_LIMIT_PER_ACCOUNT = os.environ.get("RESET_LIMIT_PER_ACCOUNT", "3 per hour")
+    RESET_LIMIT_PER_ADDRESS = os.environ.get("RESET_LIMIT_PER_ADDRESS", "10 per hour")
+    #: How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0 = none).
+    #: The Host header is never trusted: links use BASE_URL.
+    TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
+    #: Send Strict-Transport-Security (only ever over HTTPS).
+    HSTS_ENABLED = _bool("HSTS_ENABLED", False)
     DEV_MAILBOX_ENABLED = False
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -142,8 +159,12 @@ class ProductionConfig(Config):
     """gunicorn behind a proxy: PostgreSQL, a real SMTP relay, secure cookies."""
 
     ENV_NAME = "production"
+    DEBUG = False
+    # __Host- cookies are only accepted over HTTPS, for this exact host, on path /.
+    SESSION_COOKIE_NAME = "__Host-feedback_session"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_ENABLED = _bool("HSTS_ENABLED", True)
 
     @classmethod
     def validate(cls) -> None:

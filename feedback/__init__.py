@@ -34,8 +34,9 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from feedback import access, cli, errors, templating
+    from feedback import access, cli, errors, security, templating
 
+    security.init_app(app)
     access.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

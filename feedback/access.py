@@ -11,8 +11,9 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from feedback.extensions import db, login_manager
-from feedback.models import Role, User
+from feedback.auth import signin
+from feedback.extensions import login_manager
+from feedback.models import Role
 
 
 def public(view: Callable) -> Callable:
@@ -40,13 +41,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        try:
-            user = db.session.get(User, int(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.active else None
+    login_manager.user_loader(signin.load_user)
+
+    @app.before_request
+    def resolve_user():
+        # Load the signed-in user first, before any view has changes pending: the
+        # loader commits its "last seen" mark (see auth.signin.load_user).
+        _ = current_user.is_authenticated
 
     @app.before_request
     def default_deny():

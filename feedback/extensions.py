@@ -41,7 +41,7 @@ def _api_key_of_request() -> str:
 
 
 limiter = Limiter(key_func=_api_key_of_request, headers_enabled=True,
-                  key_prefix="feedback-api", swallow_errors=True)
+                  key_prefix="feedback", swallow_errors=True)
 
 
 @event.listens_for(Engine, "connect")

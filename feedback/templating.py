@@ -22,13 +22,3 @@ def init_app(app: Flask) -> None:
     @app.template_filter("day")
     def day(value) -> str:
         return f"{value:%-d %b %Y}"
-
-    @app.after_request
-    def no_store_for_private_pages(response):
-        # Pages with someone's data must not sit in a shared cache or the back button.
-        if current_user.is_authenticated or response.headers.get("X-Private-Page"):
-            response.headers["Cache-Control"] = "no-store"
-        response.headers.pop("X-Private-Page", None)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response

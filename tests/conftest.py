@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from config import TestingConfig
 from feedback import create_app
-from feedback.extensions import db
+from feedback.extensions import db, limiter
 from feedback.models import EngagementKind, Role, Team
 from feedback.services import accounts, scheduling
 from feedback.services import settings as app_settings
@@ -111,8 +111,11 @@ def client(app):
 
 @pytest.fixture(autouse=True)
 def _clean_state(app, smtp_server):
-    """Every test starts with empty tables and an empty, healthy SMTP server."""
+    """Every test starts with empty tables, an empty, healthy SMTP server and no
+    rate-limit counts."""
     smtp_server.reset()
+    with app.app_context():
+        limiter.reset()
     yield
     with app.app_context():
         db.session.remove()

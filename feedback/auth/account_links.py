@@ -7,17 +7,19 @@ referrer and is never cached.
 
 from __future__ import annotations
 
-from flask import Response, flash, make_response, redirect, render_template, url_for
-from flask_login import current_user, logout_user
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from feedback.access import public
+from feedback.auth import signin
 from feedback.auth.routes import bp
 from feedback.errors import render_error
 from feedback.extensions import db
 from feedback.models import AccountLinkPurpose
+from feedback.security import secret_url
 from feedback.services import account_links
 from feedback.services.accounts import MIN_PASSWORD_LENGTH, AccountError
 
@@ -36,39 +38,31 @@ class SetPasswordForm(FlaskForm):
 _GONE = "This link has expired or was already used. Ask your admin to send you a new one."
 
 
-def _private(rv) -> Response:
-    """The page, with headers that keep the token in its URL from leaking."""
-    response = make_response(rv)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/account/set-password/<token>", methods=["GET", "POST"])
 @public
+@secret_url
 def set_password(token: str):
     try:
         link = account_links.find(db.session, token)
     except account_links.LinkInvalid:
-        return _private(render_error(404, _GONE))
+        return render_error(404, _GONE)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
             user = account_links.set_password(db.session, token, form.password.data)
         except account_links.LinkInvalid:
             db.session.rollback()
-            return _private(render_error(404, _GONE))
+            return render_error(404, _GONE)
         except AccountError as error:
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             if current_user.is_authenticated:
-                logout_user()  # someone else's session in this browser must not carry on
+                signin.sign_out()  # someone else's session in this browser must not carry on
+            db.session.commit()
             flash(f"Your password is set, {user.first_name}. Sign in with it now.", "success")
             return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
-    return _private((render_template("auth/set_password.html", form=form, token=token,
-                                     person=link.user, min_length=MIN_PASSWORD_LENGTH,
-                                     invite=link.purpose is AccountLinkPurpose.INVITE),
-                     status))
+    return render_template("auth/set_password.html", form=form, token=token, person=link.user,
+                           min_length=MIN_PASSWORD_LENGTH,
+                           invite=link.purpose is AccountLinkPurpose.INVITE), status

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from feedback.access import is_safe_next, public
+from feedback.auth import signin
 from feedback.auth.forms import LoginForm, LogoutForm
+from feedback.auth.throttle import sign_in_limits
 from feedback.extensions import db
 from feedback.models import Role
 from feedback.services import accounts, audit
@@ -23,6 +25,7 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@sign_in_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
@@ -35,7 +38,7 @@ def login():
             # One message whether or not the account exists.
             form.form_errors.append("That email and password don't match an active account.")
         else:
-            login_user(user)
+            signin.sign_in(user)
             audit.record(db.session, user, "auth.login")
             db.session.commit()
             target = form.next.data if is_safe_next(form.next.data) else url_for("auth.home")
@@ -47,10 +50,11 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
-        logout_user()
+        signin.sign_out()
+        db.session.commit()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
 
-# Set-password pages for invites and resets register themselves on `bp`.
-from feedback.auth import account_links  # noqa: E402, F401
+# Account pages (set or reset a password, my sessions) register themselves on `bp`.
+from feedback.auth import account, account_links, password_reset  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Tables and their invariants. Behaviour lives in feedback.services."""
 
-from feedback.models.admin import AccountLink, AccountLinkPurpose, AppSetting
+from feedback.models.admin import AccountLink, AccountLinkPurpose, AppSetting, StaffSession
 from feedback.models.audit import AuditEvent
 from feedback.models.coaching import CoachingNote, Reflection, Share, ShareScope, share_answers
 from feedback.models.engagements import (
@@ -40,6 +40,7 @@ __all__ = [
     "Reflection",
     "Share",
     "ShareScope",
+    "StaffSession",
     "share_answers",
     "Customer",
     "Engagement",

@@ -69,9 +69,28 @@ class User(UserMixin, db.Model):
         secondary=team_managers, back_populates="managers"
     )
 
+    #: The key of the staff session this object was loaded for (see services.staff_sessions).
+    session_key = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookie: the session key, never the user id,
+        so that the server can end the session."""
+        if not self.session_key:
+            raise RuntimeError("sign in through feedback.auth.signin, which starts a session")
+        return self.session_key
+
+    def __eq__(self, other) -> bool:
+        # The same person, whichever session loaded them (UserMixin compares get_id,
+        # which is now a per-browser key).
+        if isinstance(other, User):
+            return self.id is not None and self.id == other.id
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     @property
     def first_name(self) -> str:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from feedback.models import AccountLink, AccountLinkPurpose, User
-from feedback.services import audit, clock
+from feedback.services import audit, clock, staff_sessions
 from feedback.services.accounts import MIN_PASSWORD_LENGTH, AccountError
+from feedback.services.addresses import normalise_email
 from feedback.services.errors import DomainError
 
 TOKEN_BYTES = 32  # 256 bits; urlsafe base64 gives 43 characters
@@ -31,6 +32,8 @@ LIFETIME = {
     AccountLinkPurpose.INVITE: timedelta(hours=72),
     AccountLinkPurpose.PASSWORD_RESET: timedelta(hours=24),
 }
+#: Links people ask for themselves ("forgot my password") are shorter-lived.
+SELF_SERVICE_LIFETIME = timedelta(hours=1)
 MAX_PASSWORD_LENGTH = 1024
 
 
@@ -48,13 +51,16 @@ class IssuedLink:
     raw_token: str
     purpose: AccountLinkPurpose
     expires_at: datetime
+    #: Asked for on the sign-in page rather than sent by an admin.
+    self_service: bool = False
 
 
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("ascii")).hexdigest()
 
 
-def issue(session: Session, user: User, *, now: datetime | None = None) -> IssuedLink:
+def issue(session: Session, user: User, *, now: datetime | None = None,
+          self_service: bool = False) -> IssuedLink:
     """A new link for `user`; any earlier unused link of theirs stops working.
 
     An invite if they have never set a password, a reset otherwise.
@@ -66,11 +72,28 @@ def issue(session: Session, user: User, *, now: datetime | None = None) -> Issue
                else AccountLinkPurpose.PASSWORD_RESET)
     revoke_all(session, user)
     raw = secrets.token_urlsafe(TOKEN_BYTES)
-    expires_at = now + LIFETIME[purpose]
+    expires_at = now + (SELF_SERVICE_LIFETIME if self_service else LIFETIME[purpose])
     session.add(AccountLink(user_id=user.id, purpose=purpose, token_hash=_hash(raw),
                             created_at=now, expires_at=expires_at))
     session.flush()
-    return IssuedLink(user=user, raw_token=raw, purpose=purpose, expires_at=expires_at)
+    return IssuedLink(user=user, raw_token=raw, purpose=purpose, expires_at=expires_at,
+                      self_service=self_service)
+
+
+def request_reset(session: Session, email: str, *, now: datetime | None = None
+                  ) -> IssuedLink | None:
+    """A self-service link for the active account with this email, or None.
+
+    The caller must answer the same way either way, so nobody learns who has an account.
+    """
+    user = session.execute(
+        select(User).where(User.email == normalise_email(email[:254]))
+    ).scalar_one_or_none()
+    if user is None or not user.active:
+        return None
+    link = issue(session, user, now=now, self_service=True)
+    audit.record(session, user, "auth.reset_requested", subject_type="user", subject_id=user.id)
+    return link
 
 
 def revoke_all(session: Session, user: User) -> None:
@@ -122,6 +145,8 @@ def set_password(session: Session, raw: str, password: str, *,
         raise LinkInvalid()
     user = link.user
     user.password_hash = generate_password_hash(password)
+    # Whoever knew the old password may be signed in somewhere: not any more.
+    staff_sessions.end_all(session, user)
     audit.record(session, user, "auth.password_set", subject_type="user", subject_id=user.id,
                  purpose=link.purpose.value)
     session.flush()

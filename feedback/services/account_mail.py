@@ -22,7 +22,7 @@ from feedback.services.links import external_url
 from feedback.services.mail_transport import SendFailure, open_transport
 from feedback.services.settings import Settings
 
-__all__ = ["SendFailure", "build", "send"]
+__all__ = ["SendFailure", "build", "deliver", "send"]
 
 
 def build(link: IssuedLink, settings: Settings) -> Message:
@@ -35,6 +35,7 @@ def build(link: IssuedLink, settings: Settings) -> Message:
         "url": external_url(settings.base_url, "auth.set_password", token=link.raw_token),
         "expires_at": link.expires_at,
         "role": link.user.role.value,
+        "self_service": link.self_service,
     }
     subject = (f"You're invited to feedback at {settings.org_name}" if invite
                else f"Set a new password for feedback at {settings.org_name}")
@@ -54,5 +55,10 @@ def build(link: IssuedLink, settings: Settings) -> Message:
 
 def send(link: IssuedLink, settings: Settings) -> None:
     """Hand the message to the configured transport; SendFailure if it was not accepted."""
+    deliver(build(link, settings))
+
+
+def deliver(message: Message) -> None:
+    """Send a message built by `build`; SendFailure if it was not accepted."""
     with open_transport() as transport:
-        transport.send(build(link, settings))
+        transport.send(message)

@@ -19,6 +19,10 @@ class AccountError(DomainError):
     code = "invalid_account"
 
 
+class WrongPassword(AccountError):
+    code = "wrong_password"
+
+
 def create_user(session: Session, *, email: str, name: str, role: Role,
                 password: str | None = None, team: Team | None = None,
                 hash_method: str = "scrypt") -> User:
@@ -49,3 +53,19 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Replace `user`'s password if `current` is right; AccountError with a sentence if not.
+
+    The caller ends the user's other sessions (see services.staff_sessions.end_all).
+    """
+    from feedback.services.account_links import check_password
+
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise WrongPassword("Your current password is not right.")
+    check_password(new)
+    if check_password_hash(user.password_hash, new):
+        raise AccountError("That is your current password; choose a new one.")
+    user.password_hash = generate_password_hash(new)
+    session.flush()

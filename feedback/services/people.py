@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from feedback.models import Role, Team, User
-from feedback.services import account_links, accounts, audit, clock
+from feedback.services import account_links, accounts, audit, clock, staff_sessions
 from feedback.services.errors import DomainError, NotVisible
 
 
@@ -142,6 +142,7 @@ def deactivate(session: Session, actor: User, user: User) -> None:
     _ensure_not_last_admin(session, user, "deactivate them")
     user.active = False
     account_links.revoke_all(session, user)
+    staff_sessions.end_all(session, user)
     audit.record(session, actor, "admin.user.deactivate", subject_type="user",
                  subject_id=user.id)
     session.flush()

@@ -1,0 +1,77 @@
+"""Response headers and proxy trust, set in one place for every response.
+
+Flask-Talisman writes the Content-Security-Policy, HSTS, frame and referrer headers.
+The policy allows nothing inline and nothing from another origin: the project ships
+its own stylesheet and no script a page could not work without.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, request
+from flask.helpers import get_debug_flag
+from flask_login import current_user
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'none'",
+    "object-src": "'none'",
+}
+PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()",
+                      "payment": "()", "browsing-topics": "()"}
+#: Blueprints whose URLs hold a secret (survey tokens).
+SECRET_URL_BLUEPRINTS = frozenset({"survey"})
+
+
+def secret_url(view: Callable) -> Callable:
+    """Mark a view whose URL carries a token: no Referer leaves it, no cache keeps it."""
+    view.secret_url = True
+    return view
+
+
+def init_app(app: Flask) -> None:
+    """Refuse debug in production, trust the configured proxies, set the headers."""
+    if app.config["ENV_NAME"] == "production" and (app.debug or get_debug_flag()):
+        raise RuntimeError("Debug mode must never be on in production (unset FLASK_DEBUG)")
+    proxies = app.config["TRUSTED_PROXY_COUNT"]
+    if proxies:
+        # Client address and scheme only; X-Forwarded-Host is never trusted.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+
+    @app.after_request
+    def private_pages(response):
+        # Registered before Talisman's hook, so it runs after it and has the last word.
+        view = app.view_functions.get(request.endpoint or "")
+        has_secret = (request.blueprint in SECRET_URL_BLUEPRINTS
+                      or getattr(view, "secret_url", False))
+        if has_secret:
+            response.headers["Referrer-Policy"] = "no-referrer"
+        # Someone's data must not sit in a shared cache or behind the back button.
+        if has_secret or current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # One Talisman per app: it keeps its options on itself, and tests build several apps.
+    app.extensions["talisman"] = Talisman(
+        app,
+        force_https=False,  # the proxy in front redirects; the app must answer health checks
+        strict_transport_security=app.config["HSTS_ENABLED"],
+        strict_transport_security_include_subdomains=False,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        permissions_policy=PERMISSIONS_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+    )
