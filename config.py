@@ -97,6 +97,10 @@ class Config:
 
     # Forms and sessions.
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # Pages whose URL holds a token send no Referer (so the token never leaks), so their
+    # forms cannot pass Flask-WTF's HTTPS Referer check. CSRF protection rests on the
+    # session-bound token and the SameSite=Lax cookie instead.
+    WTF_CSRF_SSL_STRICT = False
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     #: A signed-in browser is signed out after this long without a request...
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
