@@ -7,6 +7,7 @@ Areas add their own role rule with `require_role` on the blueprint. Per-row rule
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -32,14 +33,23 @@ def require_role(blueprint: Blueprint, *roles: Role) -> None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only local paths are valid `next=` targets: no scheme, no host, no `//`."""
-    return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\"))
+    """Only local paths are valid `next=` targets: no scheme, no host, no `//`, and
+    nothing a browser strips or rewrites (tabs, newlines, backslashes) to make one."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if any(ord(char) < 0x20 or ord(char) == 0x7F or char == "\\" for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
-    login_manager.session_protection = "strong"
+    # Sessions live on the server (auth.signin), so they can be ended; binding them to
+    # the client's address as well would sign people out whenever their phone changes
+    # network, and Flask-Login's "strong" mode rewrites every anonymous visitor's cookie.
+    login_manager.session_protection = None
 
     login_manager.user_loader(signin.load_user)
 
