@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-import threading
+from contextlib import contextmanager
 
 import click
 from flask import Flask, current_app
@@ -11,7 +11,14 @@ from flask import Flask, current_app
 from feedback.extensions import db
 from feedback.models import Role
 from feedback.services import accounts, demo, rollups
-from feedback.services.worker import WorkerLocked, run_forever, send_due, worker_lock
+from feedback.services.worker import (
+    StoppedWaiting,
+    StopSignal,
+    WorkerLocked,
+    run_forever,
+    send_due,
+    worker_lock,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -45,8 +52,10 @@ def send_due_command() -> None:
     """Send every invitation that is due now, once, and exit."""
     app = current_app._get_current_object()
     try:
-        with worker_lock(app.config["SQLALCHEMY_DATABASE_URI"]):
-            result = send_due(app)
+        with StopSignal() as stop, _stopped_by_signals(stop), \
+                worker_lock(app.config["SQLALCHEMY_DATABASE_URI"]):
+            # Stopped, it finishes the message in flight and gives the rest back.
+            result = send_due(app, should_stop=stop.is_set)
     except WorkerLocked as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"sent {result.sent}, retrying {result.retrying}, failed {result.failed}, "
@@ -56,17 +65,35 @@ def send_due_command() -> None:
 @click.command("worker")
 @click.option("--wait", is_flag=True, help="On SQLite, wait for a running worker to stop.")
 def worker_command(wait: bool) -> None:
-    """Send due invitations in a loop until stopped (SIGTERM or Ctrl-C finish cleanly)."""
+    """Send due invitations in a loop until stopped (SIGTERM or Ctrl-C finish cleanly).
+
+    Stopping ends a sleep or a wait for the lock at once; mid-batch, the message in
+    flight is finished and the rest given back, then the process exits with status 0.
+    """
     app = current_app._get_current_object()
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    with StopSignal() as stop, _stopped_by_signals(stop):
+        try:
+            with worker_lock(app.config["SQLALCHEMY_DATABASE_URI"], wait=wait, stop=stop,
+                             on_wait=lambda: click.echo("another worker is sending from this "
+                                                        "database; waiting for it to stop")):
+                click.echo("worker running; Ctrl-C to stop")
+                run_forever(app, stop)
+        except WorkerLocked as exc:
+            raise click.ClickException(f"{exc}. Pass --wait to wait for it.") from exc
+        except StoppedWaiting:
+            click.echo("worker stopped before its turn came; nothing was sent")
+
+
+@contextmanager
+def _stopped_by_signals(stop: StopSignal):
+    """SIGTERM and SIGINT set `stop` (a handler that only sets a flag) while inside."""
+    signums = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in signums}
     try:
-        with worker_lock(app.config["SQLALCHEMY_DATABASE_URI"], wait=wait):
-            click.echo("worker running; Ctrl-C to stop")
-            run_forever(app, stop)
-    except WorkerLocked as exc:
-        raise click.ClickException(f"{exc}. Pass --wait to wait for it.") from exc
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @click.command("create-admin")

@@ -29,6 +29,7 @@ CONTENT_SECURITY_POLICY = {
 }
 PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()",
                       "payment": "()", "browsing-topics": "()"}
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Blueprints whose URLs hold a secret (survey tokens).
 SECRET_URL_BLUEPRINTS = frozenset({"survey"})
 
@@ -47,6 +48,19 @@ def init_app(app: Flask) -> None:
     if proxies:
         # Client address and scheme only; X-Forwarded-Host is never trusted.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+
+    @app.before_request
+    def refuse_oversized_streams():
+        # A chunked body has no Content-Length, and Werkzeug silently cuts such a body at
+        # MAX_CONTENT_LENGTH: a form would be parsed short instead of refused. Read it
+        # here (it is cached for the form parser) and ask for one byte more, which
+        # raises 413 when the body went past the limit. Multipart uploads (CSV import)
+        # are refused by Werkzeug's multipart parser itself, under their own limit.
+        if (request.content_length is None and request.method in _WITH_BODY
+                and request.environ.get("wsgi.input_terminated")
+                and request.mimetype != "multipart/form-data"):
+            request.get_data(cache=True)
+            request.stream.read(1)
 
     @app.after_request
     def private_pages(response):

@@ -13,7 +13,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from feedback.models import ApiScope, Role, SuppressionReason
@@ -21,6 +28,10 @@ from feedback.services import app_settings
 
 ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 NO_TEAM = 0
+#: Ids are 32-bit on every database: a larger number names no row, and some drivers fail on it.
+_ID_LIMIT = 2**31 - 1
+#: More ticked people than an organisation has is not a real request.
+MAX_TICKED = 10_000
 
 
 class _Checkboxes(SelectMultipleField):
@@ -32,6 +43,14 @@ class _Checkboxes(SelectMultipleField):
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def row_id(value) -> int:
+    """A submitted id as an int, or ValueError (a form error) if no row can have it."""
+    number = int(value)
+    if not 0 <= number <= _ID_LIMIT:
+        raise ValueError("not an id")
+    return number
 
 
 def team_choices(teams) -> list[SelectChoice]:
@@ -69,8 +88,11 @@ class TeamNameForm(FlaskForm):
 
 
 class TeamPeopleForm(FlaskForm):
-    managers = _Checkboxes("Managers", coerce=int, validate_choice=False)
-    members = _Checkboxes("Salespeople in this team", coerce=int, validate_choice=False)
+    # Not checked against the boxes shown: team_setup refuses anyone of the wrong role.
+    managers = _Checkboxes("Managers", coerce=row_id, validate_choice=False,
+                           validators=[Length(max=MAX_TICKED)])
+    members = _Checkboxes("Salespeople in this team", coerce=row_id, validate_choice=False,
+                          validators=[Length(max=MAX_TICKED)])
     submit = SubmitField("Save people")
 
 
@@ -99,7 +121,11 @@ class SettingsForm(FlaskForm):
 for _spec in app_settings.NUMBERS:
     setattr(SettingsForm, _setting_field_name(_spec.key), IntegerField(
         f"{_spec.label} ({_spec.unit})",
-        validators=[InputRequired(f"{_spec.label} needs a number.")],
+        validators=[InputRequired(f"{_spec.label} needs a number."),
+                    # app_settings checks again; this says so next to the field at once.
+                    NumberRange(_spec.minimum, _spec.maximum,
+                                f"{_spec.label} must be between {_spec.minimum} and "
+                                f"{_spec.maximum} {_spec.unit}.")],
         description=_spec.hint))
 
 

@@ -115,4 +115,8 @@ def team_people(team_id: int):
         else:
             db.session.commit()
             flash("Saved who manages and who sells in this team.", "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"Nothing was saved: {error}", "error")
     return redirect(url_for("admin.team", team_id=team_id))

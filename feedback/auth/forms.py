@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2048)])
     submit = SubmitField("Sign in")
 
 

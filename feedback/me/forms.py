@@ -16,13 +16,51 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from feedback.models import EngagementKind, Period
 from feedback.models.coaching import NOTE_MAX, REFLECTION_MAX
 from feedback.services.privacy import FeedbackFilter, Show
 from feedback.services.trends import SPANS
+
+#: Ids are 32-bit on every database: a larger number names no row, and some drivers fail on it.
+_ID_LIMIT = 2**31 - 1
+#: The most answers one share may name (the page offers a year's worth).
+MAX_SHARED_ANSWERS = 5000
+#: Dates outside these years are typing mistakes (the API and CSV import use the same).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def row_id(value) -> int:
+    """A submitted id as an int, or ValueError (a form error) if no row can have it."""
+    number = int(value)
+    if not 0 <= number <= _ID_LIMIT:
+        raise ValueError("not an id")
+    return number
+
+
+class DateRange:
+    """The field's date (or date and time) falls between `first` and `last`, inclusive."""
+
+    def __init__(self, first: date = FIRST_DAY, last: date = LAST_DAY) -> None:
+        self.first, self.last = first, last
+
+    def __call__(self, form, field) -> None:
+        value = field.data
+        if value is None:
+            return
+        day = value.date() if isinstance(value, datetime) else value
+        if not self.first <= day <= self.last:
+            raise ValidationError(
+                f"Choose a date between {self.first.year} and {self.last.year}.")
 
 
 class LogConversationForm(FlaskForm):
@@ -36,7 +74,7 @@ class LogConversationForm(FlaskForm):
     company = StringField("Company", validators=[Optional(), Length(max=120)])
     occurred_at = DateTimeLocalField(
         "When (UTC)", format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired("When did the conversation happen?")],
+        validators=[InputRequired("When did the conversation happen?"), DateRange()],
         default=lambda: datetime.now(UTC).replace(second=0, microsecond=0, tzinfo=None),
     )
     kind = SelectField(
@@ -73,8 +111,8 @@ def _monday(day: date) -> date:
 class FeedbackFilterForm(_QueryForm):
     period = SelectField("Period", choices=[SelectChoice(k, v[0]) for k, v in PERIODS.items()],
                          default="all", validators=[Optional()])
-    from_day = DateField("From", validators=[Optional()])
-    to_day = DateField("To", validators=[Optional()])
+    from_day = DateField("From", validators=[Optional(), DateRange()])
+    to_day = DateField("To", validators=[Optional(), DateRange()])
     show = SelectField("Show", choices=[SelectChoice(s.value, label)
                                         for s, label in SHOW_LABELS.items()],
                        default=Show.ALL.value, validators=[Optional()])
@@ -124,16 +162,20 @@ class ConfirmForm(FlaskForm):
 
 
 class ShareForm(FlaskForm):
-    coach = SelectField("Share with", coerce=int, validate_choice=False,
+    # Ids are not checked against the choices here: sharing refuses what is not the
+    # owner's to share, with a clearer sentence than "not a valid choice".
+    coach = SelectField("Share with", coerce=row_id, validate_choice=False,
                         validators=[InputRequired("Choose who to share with.")])
     scope = RadioField("What to share", default="period",
                        choices=[SelectChoice("period", "All my answers from a range of weeks"),
                                 SelectChoice("answers", "Only the answers I tick below")])
-    first_week = DateField("From the week of", validators=[Optional()])
-    last_week = DateField("To the week of", validators=[Optional()])
-    answers = SelectMultipleField("Answers", coerce=int, validate_choice=False,
-                                  widget=ListWidget(prefix_label=False),
-                                  option_widget=CheckboxInput())
+    first_week = DateField("From the week of", validators=[Optional(), DateRange()])
+    last_week = DateField("To the week of", validators=[Optional(), DateRange()])
+    answers = SelectMultipleField(
+        "Answers", coerce=row_id, validate_choice=False,
+        validators=[Length(max=MAX_SHARED_ANSWERS,
+                           message=f"Share at most {MAX_SHARED_ANSWERS:,} answers at once.")],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     include_reflections = BooleanField("Include my reflections on these answers")
     submit = SubmitField("Share")
 

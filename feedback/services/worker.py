@@ -5,12 +5,14 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import select
 import socket
-import threading
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from flask import Flask
 from sqlalchemy.engine import make_url
@@ -22,9 +24,66 @@ from feedback.services.mail_transport import open_transport
 
 log = logging.getLogger(__name__)
 
+#: How often a worker started with --wait looks again at the SQLite lock.
+LOCK_RETRY_SECONDS = 0.2
+
 
 class WorkerLocked(RuntimeError):
     """Another worker already sends from this SQLite database."""
+
+
+class StoppedWaiting(RuntimeError):
+    """Told to stop while waiting for another worker's SQLite lock."""
+
+
+class Stop(Protocol):
+    """What the loop needs of a stop request; threading.Event fits too."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class StopSignal:
+    """A stop request that a signal handler may set, and that wakes a sleeping worker.
+
+    Not threading.Event: its set() takes a lock that the interrupted main thread may
+    hold inside Event.wait(), and the handler would then wait for ever on itself. Nor a
+    plain sleep: Python resumes time.sleep() or a blocking flock() after the handler
+    returns (PEP 475), so the stop would wait for the sleep to end. Here set() takes no
+    lock and writes a byte that ends the select() in wait() at once.
+    """
+
+    def __init__(self) -> None:
+        self._set = False
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+
+    def set(self) -> None:
+        self._set = True
+        try:
+            os.write(self._write, b"!")
+        except OSError:  # the pipe is full (asked many times) or closed: woken already
+            pass
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Sleep up to `timeout` seconds, less if told to stop; return whether told."""
+        if not self._set:
+            select.select([self._read], [], [], timeout)
+        return self._set
+
+    def close(self) -> None:
+        os.close(self._read)
+        os.close(self._write)
+
+    def __enter__(self) -> StopSignal:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def new_worker_id() -> str:
@@ -33,11 +92,16 @@ def new_worker_id() -> str:
 
 
 @contextmanager
-def worker_lock(database_uri: str, *, wait: bool = False):
+def worker_lock(database_uri: str, *, wait: bool = False, stop: Stop | None = None,
+                on_wait: Callable[[], None] = lambda: None):
     """On SQLite, hold an exclusive file lock next to the database; elsewhere, nothing.
 
     SQLite has no SKIP LOCKED, so two workers could claim the same rows; the lock
     makes the second one refuse (or wait) instead. The OS drops it if we crash.
+    Waiting polls a non-blocking lock rather than blocking in flock(): a blocked
+    flock() is resumed after a signal handler, so a waiting worker could not be
+    stopped; `stop` ends the wait with StoppedWaiting. `on_wait` is called once, when
+    the wait begins.
     """
     url = make_url(database_uri)
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
@@ -46,14 +110,24 @@ def worker_lock(database_uri: str, *, wait: bool = False):
     path = Path(url.database + ".worker.lock")
     handle = path.open("w")
     try:
-        flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
-        try:
-            fcntl.flock(handle, flags)
-        except BlockingIOError as exc:
-            raise WorkerLocked(
-                f"another worker is already sending from {url.database}; SQLite allows one "
-                "(use PostgreSQL to run several)"
-            ) from exc
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if not wait:
+                    raise WorkerLocked(
+                        f"another worker is already sending from {url.database}; SQLite "
+                        "allows one (use PostgreSQL to run several)"
+                    ) from exc
+            if not waiting:
+                waiting = True
+                on_wait()
+            if stop is None:
+                time.sleep(LOCK_RETRY_SECONDS)
+            elif stop.wait(LOCK_RETRY_SECONDS):
+                raise StoppedWaiting("stopped while waiting for the other worker")
         yield
     finally:
         handle.close()
@@ -61,7 +135,12 @@ def worker_lock(database_uri: str, *, wait: bool = False):
 
 def send_due(app: Flask, *, worker_id: str | None = None,
              should_stop: Callable[[], bool] = lambda: False) -> delivery.PassResult:
-    """Run passes until nothing is due (or told to stop); return the totals."""
+    """Run passes until nothing is due (or told to stop); return the totals.
+
+    Told to stop mid-batch, the message in flight is finished and recorded (cutting
+    it off could leave the relay holding a copy we would send again) and the rest of
+    the batch is given back, so the wait is one relay reply, at most MAIL_TIMEOUT_SECONDS.
+    """
     worker_id = worker_id or new_worker_id()
     total = delivery.PassResult()
     with app.app_context(), open_transport() as transport:
@@ -83,7 +162,7 @@ def send_due(app: Flask, *, worker_id: str | None = None,
     return total
 
 
-def run_forever(app: Flask, stop: threading.Event, *, worker_id: str | None = None) -> None:
+def run_forever(app: Flask, stop: Stop, *, worker_id: str | None = None) -> None:
     """Loop: send what is due, sleep, repeat, until `stop` is set."""
     worker_id = worker_id or new_worker_id()
     poll = app.config["WORKER_POLL_SECONDS"]
@@ -92,8 +171,9 @@ def run_forever(app: Flask, stop: threading.Event, *, worker_id: str | None = No
         try:
             result = send_due(app, worker_id=worker_id, should_stop=stop.is_set)
             if result.claimed:
-                log.info("worker pass: %s sent, %s retrying, %s failed, %s skipped",
-                         result.sent, result.retrying, result.failed, result.skipped)
+                log.info("worker pass: %s sent, %s retrying, %s failed, %s skipped, "
+                         "%s given back", result.sent, result.retrying, result.failed,
+                         result.skipped, result.released)
         except Exception:  # the loop must outlive a database or relay hiccup
             log.exception("worker pass failed; retrying after %ss", poll)
             with app.app_context():
