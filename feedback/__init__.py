@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask import Flask
 
+from feedback import logs
 from feedback.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +25,7 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
     if hasattr(config, "validate"):
         config.validate()
     app.instance_path = app.config["INSTANCE_DIR"]
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    logs.init_app(app.config["LOG_LEVEL"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -19,6 +19,7 @@ from feedback.extensions import db
 from feedback.models import User
 from feedback.services import clock, digest
 from feedback.services import settings as app_settings
+from feedback.services.delivery_report import failure_kind
 from feedback.services.mail_transport import SendFailure, open_transport
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,9 @@ def send_digests(app: Flask, now: datetime | None = None) -> DigestRun:
             try:
                 transport.send(mail)
             except SendFailure as failure:
-                log.warning("digest for user %s not sent: %s", user_id, failure.reason)
+                # The reply text can quote the address: log its kind only.
+                log.warning("digest for user %s not sent: %s", user_id,
+                            failure_kind(failure.reason))
                 digest.unclaim(session, user_id, previous, now)
                 session.commit()
                 run.failed += 1

@@ -15,6 +15,8 @@ from flask_login import current_user
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from feedback.errors import render_error
+
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -29,6 +31,8 @@ CONTENT_SECURITY_POLICY = {
 }
 PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()",
                       "payment": "()", "browsing-topics": "()"}
+_NUL_MESSAGE = ("Part of what you sent contained a null character, which we can't keep. "
+                "Please remove it and try again.")
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Blueprints whose URLs hold a secret (survey tokens).
 SECRET_URL_BLUEPRINTS = frozenset({"survey"})
@@ -61,6 +65,18 @@ def init_app(app: Flask) -> None:
                 and request.mimetype != "multipart/form-data"):
             request.get_data(cache=True)
             request.stream.read(1)
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store a NUL in text, and no person types one: refuse it
+        # once here rather than as a database error in every form. (Uploads are
+        # parsed by their own view, under their own size limit.)
+        if request.mimetype == "multipart/form-data":
+            return
+        for key, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
+            if "\x00" in key or "\x00" in value:
+                return render_error(400, _NUL_MESSAGE, code="null_character")
+        return None
 
     @app.after_request
     def private_pages(response):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -82,7 +83,9 @@ def read_mapping(binary: BinaryIO, overrides: dict[str, str] | None = None
 def create_run(session: Session, *, filename: str, mapping: dict[str, str], dry_run: bool,
                created_by: User | None = None) -> ImportRun:
     """A pending run, recorded in the audit log."""
-    run = ImportRun(filename=filename[:255] or "upload.csv", mapping=mapping, dry_run=dry_run,
+    # A file name comes from the browser: no control characters (PostgreSQL refuses NUL).
+    filename = re.sub(r"[\x00-\x1f\x7f]", "", filename)[:255]
+    run = ImportRun(filename=filename or "upload.csv", mapping=mapping, dry_run=dry_run,
                     created_by_id=created_by.id if created_by else None,
                     status=ImportStatus.PENDING, skip_reasons={})
     session.add(run)

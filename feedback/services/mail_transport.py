@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import time
 from dataclasses import dataclass
+from email.header import decode_header, make_header
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -30,6 +33,24 @@ class SendFailure(Exception):
 
 _UNKNOWN_MAILBOX_HINTS = ("5.1.1", "5.1.0", "5.1.10", "no such user", "does not exist",
                           "unknown user", "user unknown", "mailbox unavailable", "not found")
+
+
+#: Characters that are address syntax in a From header (RFC 5322 specials), and controls.
+_ADDRESS_SYNTAX = re.compile(r'[\x00-\x1f\x7f"(),:;<>@\[\\\]]')
+
+
+def plain_sender(message: Message) -> None:
+    """Keep the sender's display name a name, whatever a person's name contains.
+
+    Flask-Mail writes messages with policy.SMTP, and Python before 3.12.5 refolds a
+    long From header without the quotes around its display name: a salesperson called
+    "Lopez, Ana <boss@example.com>" would become three addresses. Without the characters
+    that mean address syntax, the name reads the same folded or not.
+    """
+    sender = message.sender
+    name, address = parseaddr(sender) if isinstance(sender, str) else sender
+    name = str(make_header(decode_header(name)))  # formataddr encodes a non-ASCII name
+    message.sender = formataddr((" ".join(_ADDRESS_SYNTAX.sub(" ", name).split()), address))
 
 
 def _text(text: bytes | str) -> str:
@@ -117,6 +138,7 @@ class SmtpTransport:
 
     def send(self, message: Message) -> None:
         """Hand one message to the relay or raise SendFailure."""
+        plain_sender(message)
         try:
             connection = self._open()
         except (smtplib.SMTPException, OSError) as exc:
@@ -185,6 +207,7 @@ class DevMailboxTransport:
 
     def send(self, message: Message) -> None:
         """Write the message where the dev mailbox page reads it."""
+        plain_sender(message)
         if message.date is None:
             message.date = time.time()
         safe_id = "".join(ch for ch in message.msgId if ch.isalnum() or ch in ".-")[:80]
