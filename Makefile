@@ -50,4 +50,4 @@ audit: install-test
 
 ## clean-demo: forget the local SQLite database and dev mailbox
 clean-demo:
-	rm -rf instance/feedback.db instance/feedback.db.worker.lock instance/dev_mailbox
+	rm -rf instance/feedback.db instance/feedback.db.worker.lock instance/feedback.db.writers instance/feedback.db-wal instance/feedback.db-shm instance/dev_mailbox

@@ -93,6 +93,10 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 
+    #: How long each process keeps an admin's settings before reading them again; a save
+    #: clears the saving process's copy at once, the others' within this many seconds.
+    SETTINGS_CACHE_SECONDS = _int("SETTINGS_CACHE_SECONDS", 5)
+
     # Retention: how long written words (comments, notes) and links are kept.
     RETENTION_DAYS = _int("RETENTION_DAYS", 730)
 
@@ -158,6 +162,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     SEND_DELAY_MINUTES = 120
     MAIL_TIMEOUT_SECONDS = 5
+    SETTINGS_CACHE_SECONDS = 0  # tests change the settings table directly
 
 
 class ProductionConfig(Config):

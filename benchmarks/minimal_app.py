@@ -5,6 +5,7 @@ session-bound CSRF check the real form uses). GET looks the token up by its
 SHA-256 (one indexed SELECT) and renders a form padded to the real page's
 byte size; POST checks CSRF, validates the answers, looks the token up and
 INSERTs one row, in one transaction, then redirects with 303 like the real app.
+On SQLite it sets the same connection pragmas as the real app.
 
 Configured by environment (gunicorn imports `app`):
   MINI_DATABASE_URL  SQLAlchemy URL (the same database the benchmark created)
@@ -21,7 +22,7 @@ import re
 from flask import Flask, abort, redirect, render_template, request
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from jinja2 import DictLoader
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32}$")
@@ -105,12 +106,25 @@ def create_schema(engine: Engine, raw_tokens: list[str], first_name: str = "Ana"
                      [{"h": hash_token(raw), "n": first_name} for raw in raw_tokens])
 
 
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000",
+                   "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
 def create_app(database_url: str, secret_key: str, page_bytes: int = 0) -> Flask:
     app = Flask(__name__)
     app.config.update(SECRET_KEY=secret_key, WTF_CSRF_TIME_LIMIT=None)
     app.jinja_loader = DictLoader({"form.html": FORM})
     CSRFProtect(app)
     engine = create_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        # The same connection settings as feedback.extensions gives our app (its listener
+        # is not loaded in this process): WAL, no fsync per commit, wait for the lock,
+        # foreign keys enforced. Without them this baseline would fsync every answer.
+        event.listen(engine, "connect", _tune_sqlite)
     padding = ""
 
     @app.after_request

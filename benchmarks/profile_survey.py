@@ -19,6 +19,11 @@ import time
 
 from benchmarks import common
 
+#: The app runs with production settings, whose session cookie is Secure: over plain
+#: http the test client would drop it, and every request would look like a first visit.
+#: (Flask-WTF then wants a same-origin Referer on POST, as it does behind TLS.)
+BASE_URL = "https://feedback.bench.test"
+SECURE = {"base_url": BASE_URL, "headers": {"Referer": BASE_URL + "/"}}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ANSWER = {"respected": "4", "helped": "5", "pressure": "no", "doubtful_promise": "no",
           "promise_note": "", "improve_comment": "Listened well.", "product_comment": ""}
@@ -38,19 +43,20 @@ def main(argv: list[str] | None = None) -> int:
         tokens = common.seed_invitations(app, args.requests + 50, status="sent",
                                          salespeople=args.salespeople)
         client = app.test_client()
-        page = client.get(f"/s/{tokens[-1]}")
+        page = client.get(f"/s/{tokens[-1]}", **SECURE)
         csrf = CSRF.search(page.text).group(1)
         # Warm caches (templates, compiled SQL) as a running worker would have them.
         for token in tokens[-50:-1]:
-            client.get(f"/s/{token}")
-            client.post(f"/s/{token}", data={**ANSWER, "csrf_token": csrf})
+            client.get(f"/s/{token}", **SECURE)
+            client.post(f"/s/{token}", data={**ANSWER, "csrf_token": csrf}, **SECURE)
 
         def one(token: str) -> None:
             if args.method == "GET":
-                response = client.get(f"/s/{token}")
+                response = client.get(f"/s/{token}", **SECURE)
                 assert response.status_code == 200, response.status_code
             else:
-                response = client.post(f"/s/{token}", data={**ANSWER, "csrf_token": csrf})
+                response = client.post(f"/s/{token}", data={**ANSWER, "csrf_token": csrf},
+                                       **SECURE)
                 assert response.status_code == 303, response.status_code
 
         started = time.perf_counter()

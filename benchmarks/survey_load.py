@@ -31,7 +31,8 @@ from benchmarks.common import Database
 HERE = Path(__file__).resolve().parent
 GUNICORN = str(Path(common.PYTHON).with_name("gunicorn"))
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-SESSION_COOKIE = re.compile(r"(session=[^;]+)")
+#: The session cookie's name=value (production names it __Host-feedback_session).
+SESSION_COOKIE = re.compile(r"^\s*([\w-]*session=[^;]+)")
 TARGET = 0.7
 ANSWER = {"respected": "4", "helped": "5", "pressure": "no", "doubtful_promise": "no",
           "promise_note": "", "improve_comment": "Listened well.", "product_comment": ""}
@@ -54,6 +55,9 @@ def start_gunicorn(name: str, target: str, env: dict, folder: Path, workers: int
     process = subprocess.Popen(
         [GUNICORN, "--workers", str(workers), "--worker-class", "sync",
          "--bind", f"127.0.0.1:{port}", "--error-logfile", str(log), "--log-level", "warning",
+         # One control socket per machine (~/.gunicorn) would be shared by every run;
+         # and app tracebacks belong in the log, not /dev/null.
+         "--no-control-socket", "--capture-output",
          target],
         cwd=common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -91,7 +95,10 @@ def fetch(server: Server, method: str, path: str, body: str | None = None,
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read().decode()
+        headers = dict(response.getheaders())
+        # Several Set-Cookie headers fold into one entry; keep them all, one a line.
+        headers["Set-Cookie"] = "\n".join(response.msg.get_all("Set-Cookie") or [])
+        return response.status, headers, response.read().decode()
     finally:
         conn.close()
 
@@ -106,7 +113,8 @@ def prime_sessions(server: Server, tokens: list[str], users: int, folder: Path) 
         status, headers, html = fetch(server, "GET", f"/s/{token}")
         if status != 200:
             raise RuntimeError(f"{server.name}: GET /s/<token> answered {status}")
-        cookie = SESSION_COOKIE.search(headers.get("Set-Cookie", "")).group(1)
+        cookie = next(match.group(1) for line in headers["Set-Cookie"].splitlines()
+                      if (match := SESSION_COOKIE.match(line)))
         csrf = CSRF.search(html).group(1)
         lines.append(f"{cookie}\t{csrf}")
         size = len(html.encode())
@@ -121,6 +129,25 @@ def prime_sessions(server: Server, tokens: list[str], users: int, folder: Path) 
     return size
 
 
+def worker_cpu_ns(server: Server) -> int:
+    """CPU time the server's processes (gunicorn master and workers) have used so far, in ns.
+
+    Read from /proc/<pid>/schedstat: on a machine shared with other work, CPU time per
+    request moves much less than requests per second do.
+    """
+    pids = [server.process.pid]
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a worker that exited in between, or no /proc: counted as 0
+    return total
+
+
 def run_wrk(server: Server, method: str, token_file: Path, *, seconds: float, connections: int,
             max_requests: int) -> dict:
     offset = server.post_offset if method == "POST" else 0
@@ -128,13 +155,17 @@ def run_wrk(server: Server, method: str, token_file: Path, *, seconds: float, co
                "--timeout", "10s",
                "-s", str(HERE / "survey.lua"), f"http://127.0.0.1:{server.port}", "--",
                method, str(token_file), str(server.sessions_file), str(offset), str(max_requests)]
+    cpu_before = worker_cpu_ns(server)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    cpu_used = worker_cpu_ns(server) - cpu_before
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr or done.stdout}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if method == "POST":
         server.post_offset += result["requests"]
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    # Requests still in flight when wrk stopped were served but not counted: a small bias.
+    result["cpu_us"] = cpu_used / 1000 / max(1, result["requests"])
     result["bad"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
     return result
 
@@ -187,7 +218,8 @@ def _measure(database: Database, args) -> dict:
                     server.runs[method].append(result)
                     print(f"  [{database.kind}] round {round_ + 1} {method:4} {server.name:7} "
                           f"{result['rps']:8.1f} req/s  p50 {result['p50_us'] / 1000:6.1f} ms  "
-                          f"p99 {result['p99_us'] / 1000:6.1f} ms  bad {result['bad']}",
+                          f"p99 {result['p99_us'] / 1000:6.1f} ms  "
+                          f"cpu {result['cpu_us']:6.0f} us/req  bad {result['bad']}",
                           flush=True)
     finally:
         for server in servers:
@@ -231,6 +263,13 @@ def report(result: dict, args) -> bool:
               f"{common.median([x['p50_us'] for x in b]) / 1000:8.1f}"
               f"{common.median([x['p99_us'] for x in b]) / 1000:8.1f}   {r:6.2f}  "
               f"{common.verdict(r, TARGET)}")
+    # For context, not judged: the app servers' own CPU time per request (the database
+    # server's is not in it). It moves less than req/s when other work shares the cores.
+    for method in ("GET", "POST"):
+        cpu_a = common.median([r["cpu_us"] for r in ours.runs[method]])
+        cpu_b = common.median([r["cpu_us"] for r in minimal.runs[method]])
+        print(f"   {method + ' CPU':14}ours {cpu_a:5.0f} us/req, minimal {cpu_b:5.0f} us/req, "
+              f"minimal/ours {common.ratio(cpu_b, cpu_a):4.2f}")
     bad_a = sum(r["bad"] for m in ours.runs.values() for r in m)
     bad_b = sum(r["bad"] for m in minimal.runs.values() for r in m)
     posts = ours.post_offset

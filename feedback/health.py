@@ -5,6 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedback.access import public
+from feedback.errors import RETRY_AFTER_SECONDS
 from feedback.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -17,5 +18,7 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        # A load balancer takes this instance out of rotation until the database is back.
+        return (jsonify(status="unavailable", database="unreachable"), 503,
+                {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"})
+    return jsonify(status="ok", database="ok"), 200, {"Cache-Control": "no-store"}

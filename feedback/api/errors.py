@@ -7,10 +7,11 @@ echoes the value it rejected, so customer data never lands in a client's logs tw
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from feedback import errors as app_errors
 from feedback.extensions import db
 
 #: The code for each HTTP error that has no more specific one.
@@ -91,6 +92,9 @@ def register(bp: Blueprint) -> None:
 
     @bp.errorhandler(Exception)
     def unexpected(error: Exception):
-        current_app.logger.exception("unhandled error in the API")
+        if app_errors.is_database_unavailable(error):
+            return app_errors.database_unavailable(error)
+        # Logged by kind and route: a database error's text can carry customer data.
+        app_errors.log_unexpected(error)
         db.session.rollback()
         return error_response(ApiError(500, HTTP_CODES[500], _MESSAGES[500]))

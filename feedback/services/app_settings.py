@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, scoped_session
 
 from feedback.models import AppSetting, User
 from feedback.services import audit, clock
 from feedback.services.errors import DomainError
-from feedback.services.settings import Settings, from_config
+from feedback.services.settings import Settings, forget_cached, from_config
 
 log = logging.getLogger(__name__)
 
@@ -198,5 +199,16 @@ def save(session: Session, actor: User, submitted: Mapping[str, object], config:
     if changed:
         audit.record(session, actor, "admin.settings.update",
                      changed={key: [before[key], after[key]] for key in changed})
+        _forget_cached_on_commit(session)
     session.flush()
     return changed
+
+
+def _forget_cached_on_commit(session: Session) -> None:
+    """Once this transaction commits, this process reads the new values at once."""
+    if not has_app_context():
+        return
+    app = current_app._get_current_object()
+    if isinstance(session, scoped_session):
+        session = session()  # the request's own Session, not every session of the registry
+    event.listen(session, "after_commit", lambda _session: forget_cached(app), once=True)

@@ -9,7 +9,7 @@ out right by construction, and `rebuild` gives exactly what the refreshes give.
 
 Callers (each inside its own transaction, after its change is flushed):
 - answers.record           -> refresh_for_response(session, response)
-- anonymity (on release)   -> refresh_for_responses(session, released_ids)
+- anonymity (on release)   -> refresh_released(session, released_rows)
 - customer_rights (delete) -> refresh(session, salesperson_id=..., team_id=..., ...)
 - delivery (first send)    -> refresh_for_invitation(session, invitation_id)
 - `rebuild` for a whole organisation (demo data, repair, after a restore).
@@ -29,8 +29,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
-from sqlalchemy import Date, case, delete, func, literal, literal_column, select, union_all
+from sqlalchemy import (
+    Date,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -117,6 +128,15 @@ def refresh_for_responses(session: Session, response_ids: Iterable[int]) -> None
     _refresh_parts(session, [Part(*row) for row in rows])
 
 
+def refresh_released(session: Session, rows: Iterable) -> None:
+    """Count again the parts of answers just released, given each one's part key
+    (rows with team_id, week_start, month_start and salesperson_id, as RETURNING gives)."""
+    _refresh_parts(session, [
+        Part(row.team_id, row.week_start, row.month_start, row.salesperson_id)
+        for row in rows if row.team_id is not None and row.month_start is not None
+    ])
+
+
 def refresh_for_invitation(session: Session, invitation_id: int) -> None:
     """Count again the part of an invitation's conversation (after its first send)."""
     refresh_for_invitations(session, [invitation_id])
@@ -141,64 +161,76 @@ def refresh_for_invitations(session: Session, invitation_ids: Iterable[int]) -> 
 
 
 def _refresh_parts(session: Session, parts: Iterable[Part]) -> None:
+    parts = sorted(set(parts))
+    if not parts:
+        return
     session.flush()
+    connection = session.connection()
+    lock, recount = _lock_statement(connection.dialect.name), _recount_statement()
     # Always in key order, so two transactions refreshing overlapping parts cannot deadlock.
-    for part in sorted(set(parts)):
-        _lock(session, part)
-        answers, sent = session.execute(_recount(part)).one()
+    for part in parts:
+        key = {f"b_{name}": getattr(part, name) for name in _KEY}
+        # The no-op update on conflict takes the row lock (waiting for any transaction
+        # that holds it), so concurrent refreshes of one part run one after the other,
+        # and each counts only after the one before it committed: the last count
+        # standing is complete. (SQLite has a single writer: the insert already takes
+        # the database's write lock.)
+        connection.execute(lock, key)
+        start, end = part.days()
+        answers, sent = connection.execute(recount, {**key, "b_start": start, "b_end": end}).one()
         if answers == 0 and sent == 0:
-            session.execute(delete(ResponseRollup).where(*_where_part(part)))
+            connection.execute(delete(ResponseRollup.__table__).where(*_where_part(part)))
 
 
 def _where_part(part: Part) -> list:
-    return [getattr(ResponseRollup, name) == getattr(part, name) for name in _KEY]
-
-
-def _lock(session: Session, part: Part) -> None:
-    """Make sure the row exists and hold it until commit.
-
-    The no-op update on conflict takes the row lock (waiting for any transaction that
-    holds it), so concurrent refreshes of one part run one after the other, and each
-    counts only after the one before it committed: the last count standing is complete.
-    (SQLite has a single writer: the insert already takes the database's write lock.)
-    """
     table = ResponseRollup.__table__
-    make_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
+    return [table.c[name] == getattr(part, name) for name in _KEY]
+
+
+@cache
+def _lock_statement(dialect: str):
+    """Make sure a part's row exists, and hold it until commit (parameters: b_ + the key)."""
+    table = ResponseRollup.__table__
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
         make_insert(table)
-        .values(**{name: getattr(part, name) for name in _KEY}, sent=0,
+        .values(**{name: bindparam(f"b_{name}", type_=table.c[name].type) for name in _KEY},
+                sent=0,
                 **dict.fromkeys(_COUNTS, 0))
         .on_conflict_do_update(index_elements=list(_KEY), set_={"sent": table.c.sent})
     )
 
 
-def _recount(part: Part):
-    """One UPDATE that counts the part from scratch; returns (answers, sent).
+@cache
+def _recount_statement():
+    """One UPDATE that counts a part from scratch; returns (answers, sent).
 
-    Each column is its own small scalar subquery (an index lookup apiece): one round
-    trip, and no UPDATE ... FROM, whose spelling differs between databases.
+    Parameters: the part's key, and `b_start` and `b_end`, its half-open range of
+    conversation times. Each column is its own small scalar subquery (an index lookup
+    apiece): one round trip, and no UPDATE ... FROM, whose spelling differs between
+    databases. Built once: the statement is the same for every part.
     """
-    start, end = part.days()
+    table = ResponseRollup.__table__
+    key = {name: bindparam(f"b_{name}", type_=table.c[name].type) for name in _KEY}
     sent = select(func.count(Invitation.id)).join(
         Engagement, Engagement.id == Invitation.engagement_id,
     ).where(
-        Engagement.salesperson_id == part.salesperson_id,
-        Engagement.team_id == part.team_id,
-        Engagement.occurred_at >= start,
-        Engagement.occurred_at < end,
+        Engagement.salesperson_id == key["salesperson_id"],
+        Engagement.team_id == key["team_id"],
+        Engagement.occurred_at >= bindparam("b_start", type_=Engagement.occurred_at.type),
+        Engagement.occurred_at < bindparam("b_end", type_=Engagement.occurred_at.type),
         Invitation.first_sent_at.is_not(None),
     )
     in_part = (
-        Response.salesperson_id == part.salesperson_id,
-        Response.team_id == part.team_id,
-        Response.week_start == part.week_start,
-        Response.month_start == part.month_start,
+        Response.salesperson_id == key["salesperson_id"],
+        Response.team_id == key["team_id"],
+        Response.week_start == key["week_start"],
+        Response.month_start == key["month_start"],
         Response.released_at.is_not(None),
     )
-    table = ResponseRollup.__table__
     return (
         table.update()
-        .where(*_where_part(part))
+        .where(*[table.c[name] == key[name] for name in _KEY])
         .values(sent=sent.scalar_subquery(), **{
             column.name: select(column).where(*in_part).scalar_subquery()
             for column in _answer_counts()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -53,14 +54,40 @@ def from_config(config) -> Settings:
     )
 
 
+#: How long a process keeps the admin's settings before reading them again, unless the
+#: app config says otherwise (SETTINGS_CACHE_SECONDS; 0 in tests, which change the table
+#: directly between tests).
+DEFAULT_CACHE_SECONDS = 5.0
+_CACHE_KEY = "feedback_settings_cache"
+
+
 def current() -> Settings:
     """Settings for the running app: config defaults with an admin's changes on top.
 
-    Read once per request (or app context), not once per call.
+    Read once per request (or app context), not once per call. Across requests each
+    process keeps them for SETTINGS_CACHE_SECONDS: the survey pages customers wait for
+    then spend no round trip on them. A save through app_settings.save() clears this
+    process's copy when it commits; other processes see it within the cache time.
     """
     if "feedback_settings" not in g:
-        from feedback.extensions import db
-        from feedback.services import app_settings  # it imports this module
-
-        g.feedback_settings = app_settings.effective(db.session, current_app.config)
+        g.feedback_settings = _cached(current_app._get_current_object())
     return g.feedback_settings
+
+
+def _cached(app) -> Settings:
+    seconds = float(app.config.get("SETTINGS_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    held = app.extensions.get(_CACHE_KEY)
+    now = time.monotonic()
+    if seconds > 0 and held is not None and held[0] > now:
+        return held[1]
+    from feedback.extensions import db
+    from feedback.services import app_settings  # it imports this module
+
+    fresh = app_settings.effective(db.session, app.config)
+    app.extensions[_CACHE_KEY] = (now + seconds, fresh) if seconds > 0 else None
+    return fresh
+
+
+def forget_cached(app) -> None:
+    """Read the settings from the database on this process's next request."""
+    app.extensions.pop(_CACHE_KEY, None)

@@ -6,10 +6,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from feedback.access import public
 from feedback.extensions import csrf, db
-from feedback.models import Invitation, Pressure, SuppressionReason
+from feedback.models import Invitation, Pressure, Response, SuppressionReason
 from feedback.services import answers, settings, suppressions, tokens
 from feedback.services.errors import AnswerLocked, InvitationClosed
-from feedback.survey.forms import SurveyForm, UnsubscribeForm
+from feedback.survey import writers
+from feedback.survey.choices import choice_group
+from feedback.survey.forms import LABELS, QUESTIONS, SurveyForm, UnsubscribeForm
 
 bp = Blueprint("survey", __name__)
 
@@ -39,41 +41,56 @@ def _context(invitation: Invitation, current: settings.Settings) -> dict:
     }
 
 
+def _link_context(link: tokens.SurveyLink, current: settings.Settings) -> dict:
+    return {
+        "salesperson_first_name": link.salesperson_first_name,
+        "org_name": current.org_name,
+        "occurred_at": link.engagement.occurred_at,
+    }
+
+
 @bp.route("/s/<token>", methods=["GET", "HEAD", "POST"])
 @public
 def answer(token: str):
-    found = tokens.find_for_survey(db.session, token)
     try:
-        invitation = answers.ensure_open(found[0] if found else None)
+        link = answers.ensure_open(tokens.find_link(db.session, token))
     except InvitationClosed:
         abort(404)
-    existing = found[1]
+    existing = db.session.get(Response, link.response_id) if link.response_id else None
     current = settings.current()
     if existing is not None and not answers.can_edit(existing, current):
         return render_template("survey/thanks.html", token=token, locked=True,
-                               **_context(invitation, current))
-    form = SurveyForm()
-    if request.method == "POST":
-        if form.validate():
-            try:
-                answers.record(db.session, invitation, _answers_from(form), current,
-                               existing=existing)
-            except AnswerLocked:
-                db.session.rollback()
-                return render_template("survey/thanks.html", token=token, locked=True,
-                                       **_context(invitation, current))
+                               **_link_context(link, current))
+    if request.method != "POST":
+        # Showing the form needs no form object: only the values to show.
+        if existing is not None:
+            values = _values_of(existing)
+        else:
+            chosen = request.args.get("respected", type=int)
+            values = {"respected": str(chosen)} if chosen in range(1, 6) else {}
+        return _form_page(link, current, token, existing, values, {})
+    # CSRFProtect has checked this POST's token already (before any view runs).
+    form = SurveyForm(meta={"csrf": False})
+    if not form.validate():
+        return _form_page(link, current, token, existing, form.shown_values(),
+                          form.errors), 422
+    try:
+        with writers.one_writer_at_a_time(db.engine):
+            answers.record(db.session, link, _answers_from(form), current, existing=existing)
             db.session.commit()
-            return redirect(url_for("survey.thanks", token=token), code=303)
-        return render_template("survey/form.html", form=form, token=token, editing=existing,
-                               **_context(invitation, current)), 422
-    if existing is not None:
-        _prefill_from(form, existing)
-    else:
-        chosen = request.args.get("respected", type=int)
-        if chosen in range(1, 6):
-            form.respected.data = chosen
-    return render_template("survey/form.html", form=form, token=token, editing=existing,
-                           **_context(invitation, current))
+    except AnswerLocked:
+        db.session.rollback()
+        return render_template("survey/thanks.html", token=token, locked=True,
+                               **_link_context(link, current))
+    return redirect(url_for("survey.thanks", token=token), code=303)
+
+
+def _form_page(link: tokens.SurveyLink, current: settings.Settings, token: str,
+               existing: Response | None, values: dict, errors: dict) -> str:
+    return render_template("survey/form.html", token=token, editing=existing,
+                           questions=QUESTIONS, choice_group=choice_group, labels=LABELS,
+                           values=values, errors=errors,
+                           **_link_context(link, current))
 
 
 @bp.get("/s/<token>/thanks")
@@ -134,16 +151,19 @@ def _answers_from(form: SurveyForm) -> answers.Answers:
     )
 
 
-def _prefill_from(form: SurveyForm, response) -> None:
-    form.respected.data = response.respected
-    form.helped.data = response.helped
-    form.pressure.data = response.pressure.value
-    form.doubtful_promise.data = "yes" if response.doubtful_promise else "no"
-    form.promise_note.data = response.promise_note
-    form.improve_comment.data = response.improve_comment
-    form.product_comment.data = response.product_comment
-    form.product_contact_ok.data = response.product_contact_ok
-    form.reveal_identity.data = response.reveal_identity
+def _values_of(response: Response) -> dict[str, object]:
+    """An answer already given, as the form shows it."""
+    return {
+        "respected": str(response.respected),
+        "helped": str(response.helped),
+        "pressure": response.pressure.value,
+        "doubtful_promise": "yes" if response.doubtful_promise else "no",
+        "promise_note": response.promise_note,
+        "improve_comment": response.improve_comment,
+        "product_comment": response.product_comment,
+        "product_contact_ok": response.product_contact_ok,
+        "reveal_identity": response.reveal_identity,
+    }
 
 
 # "Delete my answer" pages register themselves on `bp`.

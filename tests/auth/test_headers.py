@@ -95,8 +95,19 @@ def production_app(monkeypatch, database_uri):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "production-test-secret")
     monkeypatch.setenv("BASE_URL", "https://feedback.example.com")
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    return create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_uri,
-                      BASE_URL="https://feedback.example.com")
+    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_uri,
+                     BASE_URL="https://feedback.example.com")
+    yield app
+    _dispose(app)
+
+
+def _dispose(app) -> None:
+    """Close the pool of an app built by one test (its connections must not outlive it)."""
+    from feedback.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_production_cookie_is_host_prefixed_secure_and_hsts_is_sent(production_app, make_user):
@@ -190,3 +201,4 @@ def test_dev_mailbox_preview_is_sandboxed_and_framable_only_by_the_app(database_
     # The page around it keeps the strict policy.
     page = client.get(f"/dev/mailbox/{name}")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    _dispose(app)

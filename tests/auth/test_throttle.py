@@ -5,6 +5,7 @@ real one, so the limit does not reveal who has an account."""
 from __future__ import annotations
 
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -98,6 +99,7 @@ from config import TestingConfig
 from feedback import create_app
 app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI={db!r}, RATELIMIT_STORAGE_URI={storage!r})
 client = app.test_client()
+client.environ_base["REMOTE_ADDR"] = {address!r}  # a fresh per-address count in a shared Redis
 statuses = []
 for _ in range({tries}):
     page = client.get("/login").text
@@ -108,11 +110,12 @@ print(json.dumps(statuses))
 """
 
 
-def _failures_in_another_process(database_uri, storage, email, tries) -> list[int]:
+def _failures_in_another_process(database_uri, storage, email, tries,
+                                 address) -> list[int]:
     import json
 
     code = _OTHER_PROCESS.format(root=str(ROOT), db=database_uri, storage=storage, email=email,
-                                 tries=tries)
+                                 tries=tries, address=address)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, cwd=ROOT, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -123,10 +126,13 @@ def test_the_sign_in_limit_is_shared_between_processes_through_redis(database_ur
         socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
     except OSError:
         pytest.skip("no Redis on 127.0.0.1:6379 (CI and the dev machines run one)")
-    user = make_user()  # a new address: a clean count even in a long-lived Redis
+    user = make_user()  # a new account, and a new client address below: clean counts
+    address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
     redis = "redis://127.0.0.1:6379/0"
-    assert _failures_in_another_process(database_uri, redis, user.email, 3) == [200] * 3
+    tries = (database_uri, redis, user.email, 3, address)
+    assert _failures_in_another_process(*tries) == [200] * 3
     # A second "gunicorn worker" sees the same count: two more failures, then 429.
-    assert _failures_in_another_process(database_uri, redis, user.email, 3) == [200, 200, 429]
+    assert _failures_in_another_process(*tries) == [200, 200, 429]
     # With per-process memory storage, the same two processes would each allow five.
-    assert _failures_in_another_process(database_uri, "memory://", user.email, 3) == [200] * 3
+    assert _failures_in_another_process(database_uri, "memory://", user.email, 3,
+                                        address) == [200] * 3
