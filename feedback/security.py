@@ -70,9 +70,10 @@ def init_app(app: Flask) -> None:
     def refuse_nul_characters():
         # PostgreSQL cannot store a NUL in text, and no person types one: refuse it
         # once here rather than as a database error in every form. (Uploads are
-        # parsed by their own view, under their own size limit.)
-        if request.mimetype == "multipart/form-data":
-            return
+        # parsed by their own view, under their own size limit; the API validates its
+        # own input and answers 422, as its OpenAPI document says.)
+        if request.mimetype == "multipart/form-data" or request.blueprint == "api":
+            return None
         for key, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
             if "\x00" in key or "\x00" in value:
                 return render_error(400, _NUL_MESSAGE, code="null_character")
