@@ -72,4 +72,8 @@ def build(invitation: Invitation, raw_token: str, settings: Settings, *,
         },
     )
     message.msgId = message_id
+    if reminder:
+        # Mail programs then show the reminder under the first email, not as a new one.
+        first = message_id_for(invitation.id, message_id.rsplit("@", 1)[-1].rstrip(">"))
+        message.extra_headers.update({"In-Reply-To": first, "References": first})
     return message

@@ -104,3 +104,11 @@ def test_eight_bit_parts_are_declared_to_the_relay(survey_and_reminder):
     for received in survey_and_reminder:
         assert any(byte > 127 for byte in received.data)
         assert "BODY=8BITMIME" in received.mail_options
+
+
+def test_the_reminder_threads_under_the_first_email(survey_and_reminder):
+    """Mail programs show the reminder as part of the first email's conversation."""
+    first, reminder = (received.message for received in survey_and_reminder)
+    assert reminder["In-Reply-To"] == first["Message-ID"]
+    assert reminder["References"] == first["Message-ID"]
+    assert first["In-Reply-To"] is None
