@@ -2,8 +2,10 @@
 
 After RETENTION_DAYS (default 730) the purge erases customers' comments (what could be
 better, the doubtful promise, the note for the product team), salespeople's reflections
-and coaches' notes, survey-link tokens, spent staff links and delivery error texts
-(an SMTP error can quote the address). Scores stay: they carry no words and the
+and coaches' notes, survey-link tokens, spent staff links, delivery error texts
+(an SMTP error can quote the address), and the names and companies of customers with
+no conversation since. Their email address stays (the do-not-survey list and the
+cooldown need it), and so do the scores: they carry no words and the
 trends need them. Sent email bodies are never stored (the worker renders, sends and
 forgets; the dev mailbox exists only in development), so there is nothing to purge there.
 """
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 from feedback.models import (
     AccountLink,
     CoachingNote,
+    Customer,
+    Engagement,
     Invitation,
     Reflection,
     Response,
@@ -47,6 +51,7 @@ class PurgeResult:
     survey_tokens_deleted: int
     account_links_deleted: int
     delivery_errors_cleared: int
+    customer_names_erased: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -85,9 +90,18 @@ def purge(session: Session, *, retention_days: int = DEFAULT_RETENTION_DAYS,
         .where(Invitation.created_at < cutoff, Invitation.last_error.is_not(None))
         .values(last_error=None)
     ))
+    recent = select(Engagement.id).where(Engagement.customer_id == Customer.id,
+                                         Engagement.created_at >= cutoff)
+    names = _run(session, (
+        update(Customer)
+        .where(Customer.created_at < cutoff, ~recent.exists(),
+               or_(Customer.name != "", Customer.company != ""))
+        .values(name="", company="")
+    ))
     result = PurgeResult(comments_erased=comments, reflections_deleted=reflections,
                          coaching_notes_deleted=notes, survey_tokens_deleted=tokens,
-                         account_links_deleted=links, delivery_errors_cleared=errors)
+                         account_links_deleted=links, delivery_errors_cleared=errors,
+                         customer_names_erased=names)
     audit.record(session, None, "retention.purge", retention_days=retention_days,
                  **result.as_dict())
     session.flush()

@@ -12,6 +12,7 @@ from feedback.extensions import db
 from feedback.models import (
     AccountLink,
     AuditEvent,
+    Customer,
     Invitation,
     Response,
     Role,
@@ -66,6 +67,11 @@ def test_everything_past_retention_is_gone_from_every_table(session, history):
     assert (result.reflections_deleted, result.coaching_notes_deleted) == (2, 2)
     assert result.survey_tokens_deleted == 2 and result.account_links_deleted == 1
     assert result.delivery_errors_cleared == 1
+    # Customers' names and companies go too; the address stays for the do-not-survey list.
+    assert result.customer_names_erased == 3
+    customers = session.scalars(select(Customer)).all()
+    assert {(c.name, c.company) for c in customers} == {("", "")}
+    assert all("@" in c.email for c in customers)
 
     # The scores stay for the trends; the links stop working.
     responses = session.scalars(select(Response)).all()
@@ -126,3 +132,19 @@ def test_the_purge_command(app, session, history):
     finally:
         app.config["RETENTION_DAYS"] = configured
     assert refused.exit_code != 0 and "at least 90" in refused.output
+
+
+def test_a_customer_met_again_recently_keeps_their_name(session, history, log_conversation,
+                                                       make_user):
+    """Only customers with no conversation inside the retention window lose their name."""
+    later = clock.now() + timedelta(days=731)
+    returning = session.scalars(select(Customer).order_by(Customer.id)).first()
+    again = log_conversation(make_user(), email=returning.email, name="Casey Again")
+    again.created_at = later - timedelta(days=1)  # logged two years on
+    session.commit()
+    retention.purge(session, retention_days=730, now=later)
+    session.commit()
+    session.expire_all()
+    names = {c.email: c.name for c in session.scalars(select(Customer))}
+    assert names[returning.email] == "Casey Again"
+    assert sorted(names.values()) == ["", "", "Casey Again"]
