@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import http.client
-import io
 import re
 import threading
 import warnings
@@ -28,6 +27,7 @@ import config
 from feedback.models import ApiScope, Engagement, ImportRun, Response, Role
 from feedback.services import api_keys
 from tests.conftest import PASSWORD, csrf_from
+from tests.imports import pages
 
 MIB = 1024 * 1024
 
@@ -107,13 +107,7 @@ def test_an_oversized_api_body_gets_json_413_with_a_stable_code(
 
 
 def _upload(client, data: bytes):
-    token = csrf_from(client.get("/admin/imports").text)
-    response = client.post("/admin/imports", data={
-        "csrf_token": token, "dry_run": "y", "file": (io.BytesIO(data), "big.csv")},
-        content_type="multipart/form-data")
-    # Werkzeug's test client spools a large body to a temporary file and leaves it open.
-    response.request.environ["wsgi.input"].close()
-    return response
+    return pages.upload(client, data, filename="big.csv", dry_run=True)
 
 
 def test_the_csv_import_takes_more_than_other_forms_up_to_its_own_limit(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import time
-
 import pytest
 from sqlalchemy import func, select
 
 from feedback.models import AuditEvent, Engagement, ImportRun, Role
 from tests.conftest import csrf_from
+from tests.imports import pages
 from tests.imports.conftest import csv_bytes, recent
 
 
@@ -21,27 +19,11 @@ def admin(make_user, auth):
 
 
 def _upload(client, data: bytes, *, dry_run: bool = True, **mapping):
-    token = csrf_from(client.get("/admin/imports").text)
-    form = {"csrf_token": token, "file": (io.BytesIO(data), "crm export.csv"),
-            **{f"map_{field}": header for field, header in mapping.items()}}
-    if dry_run:
-        form["dry_run"] = "y"
-    response = client.post("/admin/imports", data=form, content_type="multipart/form-data")
-    # Werkzeug's test client spools a large body to a temporary file and leaves it open.
-    response.request.environ["wsgi.input"].close()
-    return response
+    return pages.upload(client, data, filename="crm export.csv", dry_run=dry_run, **mapping)
 
 
 def _finished(client, location: str) -> str:
-    """The run page once the background import is done (it refreshes itself until then)."""
-    for _ in range(200):
-        page = client.get(location)
-        assert page.status_code == 200
-        if "Refresh" not in page.headers:
-            return page.text
-        assert "Processing" in page.text
-        time.sleep(0.05)
-    raise AssertionError("the import did not finish")
+    return pages.finished_page(client, location)
 
 
 def test_dry_run_then_import_for_real(client, admin, session, seller):

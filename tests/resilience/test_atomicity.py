@@ -9,10 +9,8 @@ would be found afterwards.
 
 from __future__ import annotations
 
-import io
 import logging
 import sqlite3
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,6 +32,7 @@ from feedback.models import (
 from feedback.services import api_keys
 from tests.api.conftest import Api
 from tests.conftest import csrf_from
+from tests.imports import pages
 from tests.imports.conftest import csv_bytes, recent
 from tests.resilience.faults import MARKER, CommitFault
 
@@ -164,22 +163,13 @@ def test_creating_through_the_api(client, session, make_user, fail_commit):
 
 
 def _upload(client, data: bytes):
-    token = csrf_from(client.get("/admin/imports").text)
-    response = client.post("/admin/imports", content_type="multipart/form-data", data={
-        "csrf_token": token, "file": (io.BytesIO(data), "crm.csv")})
-    response.request.environ["wsgi.input"].close()  # the test client leaves it open
+    response = pages.upload(client, data)
     assert response.status_code == 303
     return response.headers["Location"]
 
 
 def _finished(client, location: str) -> str:
-    for _ in range(200):
-        page = client.get(location)
-        assert page.status_code == 200
-        if "Refresh" not in page.headers:
-            return page.text
-        time.sleep(0.05)
-    raise AssertionError("the import did not finish")
+    return pages.finished_page(client, location)
 
 
 def test_importing_a_csv_file(client, auth, session, make_user, fail_commit):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -32,7 +31,8 @@ from feedback.models import (
     User,
 )
 from feedback.services import csv_rows
-from tests.conftest import Auth, csrf_from
+from tests.conftest import Auth
+from tests.imports import pages
 from tests.imports.conftest import HEADER
 from tests.imports.test_fuzz import SELLER
 from tests.imports.test_fuzz import rows as data_rows
@@ -67,24 +67,11 @@ def admin_client(app, make_user, session):
 
 
 def _upload(client, data: bytes, filename: str, dry_run: bool, mapping: dict[str, str]):
-    form = {"csrf_token": csrf_from(client.get("/admin/imports").text),
-            "file": (io.BytesIO(data), filename),
-            **{f"map_{field}": header for field, header in mapping.items()}}
-    if dry_run:
-        form["dry_run"] = "y"
-    response = client.post("/admin/imports", data=form, content_type="multipart/form-data")
-    response.request.environ["wsgi.input"].close()
-    return response
+    return pages.upload(client, data, filename=filename, dry_run=dry_run, **mapping)
 
 
 def _finished(session, run_id: int) -> ImportRun:
-    for _ in range(600):
-        session.expire_all()
-        run = session.get(ImportRun, run_id)
-        if run.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
-            return run
-        time.sleep(0.01)
-    raise AssertionError("the import did not finish")
+    return pages.finished_run(session, run_id)
 
 
 def _counts(session) -> tuple[int, int, int]:

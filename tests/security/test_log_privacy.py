@@ -22,7 +22,6 @@ import logging
 import re
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from urllib.request import urlopen
@@ -38,6 +37,7 @@ from feedback.models import Role, User
 from feedback.services import answers
 from feedback.services.worker import send_due
 from tests.conftest import PASSWORD, csrf_from
+from tests.imports import pages
 from tests.me.helpers import released_answer
 
 #: Loggers that exist whether or not anything has used them yet in this process.
@@ -215,12 +215,7 @@ def _import(boss, secrets: dict[str, str]) -> None:
 
 
 def _wait_for_import(boss, location: str) -> None:
-    """The run page stops refreshing itself once the background import is done."""
-    for _ in range(400):
-        if "Refresh" not in boss.get(location).headers:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the import did not finish")
+    pages.finished_page(boss, location)
 
 
 def _customer(app, secrets: dict[str, str], monkeypatch) -> None:

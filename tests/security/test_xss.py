@@ -17,7 +17,6 @@ import csv
 import io
 import json
 import re
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,11 +29,12 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.security import generate_password_hash
 
 from feedback.cli_digest import send_digests
-from feedback.models import ImportRun, ImportStatus, Response, Role, Share, Team, User
+from feedback.models import ImportRun, Response, Role, Share, Team, User
 from feedback.services import accounts, app_settings, delivery
 from feedback.services.mail_transport import SmtpTransport
 from feedback.services.worker import send_due
 from tests.conftest import PASSWORD, csrf_from
+from tests.imports import pages
 from tests.security.payloads import (
     PAYLOADS,
     as_a_spreadsheet_keeps_it,
@@ -198,13 +198,7 @@ def _recent() -> str:
 
 
 def _wait_for_import(session, run_id: int) -> ImportRun:
-    for _ in range(400):
-        session.expire_all()
-        run = session.get(ImportRun, run_id)
-        if run.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
-            return run
-        time.sleep(0.025)
-    raise AssertionError("the import did not finish")
+    return pages.finished_run(session, run_id)
 
 
 def build(world: World, session, smtp_server) -> dict:
