@@ -8,7 +8,6 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -21,36 +20,19 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from feedback.form_fields import Checkboxes, row_id
 from feedback.models import ApiScope, Role, SuppressionReason
 from feedback.services import app_settings
 
 ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 NO_TEAM = 0
-#: Ids are 32-bit on every database: a larger number names no row, and some drivers fail on it.
-_ID_LIMIT = 2**31 - 1
 #: More ticked people than an organisation has is not a real request.
 MAX_TICKED = 10_000
 
 
-class _Checkboxes(SelectMultipleField):
-    """A list of checkboxes (one label each) instead of a multi-select box."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def row_id(value) -> int:
-    """A submitted id as an int, or ValueError (a form error) if no row can have it."""
-    number = int(value)
-    if not 0 <= number <= _ID_LIMIT:
-        raise ValueError("not an id")
-    return number
 
 
 def team_choices(teams) -> list[SelectChoice]:
@@ -89,9 +71,9 @@ class TeamNameForm(FlaskForm):
 
 class TeamPeopleForm(FlaskForm):
     # Not checked against the boxes shown: team_setup refuses anyone of the wrong role.
-    managers = _Checkboxes("Managers", coerce=row_id, validate_choice=False,
+    managers = Checkboxes("Managers", coerce=row_id, validate_choice=False,
                            validators=[Length(max=MAX_TICKED)])
-    members = _Checkboxes("Salespeople in this team", coerce=row_id, validate_choice=False,
+    members = Checkboxes("Salespeople in this team", coerce=row_id, validate_choice=False,
                           validators=[Length(max=MAX_TICKED)])
     submit = SubmitField("Save people")
 
@@ -171,6 +153,6 @@ class ApiKeyForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the key a name."),
                                            Length(max=120)],
                        description="Who or what uses it, e.g. \"CRM sync\".")
-    scopes = _Checkboxes("Scopes", choices=[SelectChoice(s.value, s.value) for s in ApiScope],
+    scopes = Checkboxes("Scopes", choices=[SelectChoice(s.value, s.value) for s in ApiScope],
                          default=[ApiScope.ENGAGEMENTS_WRITE.value])
     submit = SubmitField("Create key")

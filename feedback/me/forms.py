@@ -11,7 +11,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -24,27 +23,17 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from feedback.form_fields import Checkboxes, row_id
 from feedback.models import EngagementKind, Period
 from feedback.models.coaching import NOTE_MAX, REFLECTION_MAX
 from feedback.services.privacy import FeedbackFilter, Show
 from feedback.services.trends import SPANS
 
-#: Ids are 32-bit on every database: a larger number names no row, and some drivers fail on it.
-_ID_LIMIT = 2**31 - 1
 #: The most answers one share may name (the page offers a year's worth).
 MAX_SHARED_ANSWERS = 5000
 #: Dates outside these years are typing mistakes (the API and CSV import use the same).
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
-
-
-def row_id(value) -> int:
-    """A submitted id as an int, or ValueError (a form error) if no row can have it."""
-    number = int(value)
-    if not 0 <= number <= _ID_LIMIT:
-        raise ValueError("not an id")
-    return number
 
 
 class DateRange:
@@ -171,11 +160,10 @@ class ShareForm(FlaskForm):
                                 SelectChoice("answers", "Only the answers I tick below")])
     first_week = DateField("From the week of", validators=[Optional(), DateRange()])
     last_week = DateField("To the week of", validators=[Optional(), DateRange()])
-    answers = SelectMultipleField(
+    answers = Checkboxes(
         "Answers", coerce=row_id, validate_choice=False,
         validators=[Length(max=MAX_SHARED_ANSWERS,
-                           message=f"Share at most {MAX_SHARED_ANSWERS:,} answers at once.")],
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+                           message=f"Share at most {MAX_SHARED_ANSWERS:,} answers at once.")])
     include_reflections = BooleanField("Include my reflections on these answers")
     submit = SubmitField("Share")
 
