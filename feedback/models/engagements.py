@@ -77,9 +77,13 @@ class Engagement(db.Model):
     """One sales conversation, logged by hand, by a CRM or from a spreadsheet."""
 
     __tablename__ = "engagements"
+    __table_args__ = (
+        # A salesperson's conversations by time: their lists, and rollup recounts.
+        Index("ix_engagements_salesperson_occurred", "salesperson_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    salesperson_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    salesperson_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     #: The salesperson's team when the conversation happened (aggregates use this).
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)

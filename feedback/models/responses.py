@@ -28,7 +28,10 @@ class Response(db.Model):
     __table_args__ = (
         CheckConstraint("respected BETWEEN 1 AND 5", name="respected_range"),
         CheckConstraint("helped BETWEEN 1 AND 5", name="helped_range"),
-        Index("ix_responses_salesperson_week", "salesperson_id", "week_start"),
+        # One salesperson's answers of a week: their feed, and a rollup part's recount
+        # (whose key adds team and month; without them SQLite may pick the team index).
+        Index("ix_responses_salesperson_part", "salesperson_id", "week_start", "team_id",
+              "month_start"),
         Index("ix_responses_team_week", "team_id", "week_start"),
         # Anonymous answers waiting for batch-mates: counted on every new answer.
         Index("ix_responses_unreleased", "salesperson_id",

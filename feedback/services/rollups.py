@@ -206,9 +206,11 @@ def _recount_statement():
     """One UPDATE that counts a part from scratch; returns (answers, sent).
 
     Parameters: the part's key, and `b_start` and `b_end`, its half-open range of
-    conversation times. Each column is its own small scalar subquery (an index lookup
-    apiece): one round trip, and no UPDATE ... FROM, whose spelling differs between
-    databases. Built once: the statement is the same for every part.
+    conversation times. The answers are read in one pass (an aggregate in UPDATE ...
+    FROM, which PostgreSQL and SQLite spell alike) over the salesperson's answers of
+    that week (ix_responses_salesperson_part), and the conversations through
+    ix_engagements_salesperson_occurred: the cost follows one person's week, not the
+    team's. Built once: the statement is the same for every part.
     """
     table = ResponseRollup.__table__
     key = {name: bindparam(f"b_{name}", type_=table.c[name].type) for name in _KEY}
@@ -216,24 +218,26 @@ def _recount_statement():
         Engagement, Engagement.id == Invitation.engagement_id,
     ).where(
         Engagement.salesperson_id == key["salesperson_id"],
-        Engagement.team_id == key["team_id"],
         Engagement.occurred_at >= bindparam("b_start", type_=Engagement.occurred_at.type),
         Engagement.occurred_at < bindparam("b_end", type_=Engagement.occurred_at.type),
+        Engagement.team_id == key["team_id"],
         Invitation.first_sent_at.is_not(None),
     )
-    in_part = (
+    # An aggregate without GROUP BY: exactly one row, zeros included. It carries the
+    # salesperson's id only to state how it joins the part (no cartesian product).
+    answered = select(key["salesperson_id"].label("salesperson_id"), *_answer_counts()).where(
         Response.salesperson_id == key["salesperson_id"],
-        Response.team_id == key["team_id"],
         Response.week_start == key["week_start"],
+        Response.team_id == key["team_id"],
         Response.month_start == key["month_start"],
         Response.released_at.is_not(None),
-    )
+    ).subquery("answered")
     return (
         table.update()
-        .where(*[table.c[name] == key[name] for name in _KEY])
-        .values(sent=sent.scalar_subquery(), **{
-            column.name: select(column).where(*in_part).scalar_subquery()
-            for column in _answer_counts()})
+        .where(*[table.c[name] == key[name] for name in _KEY],
+               table.c.salesperson_id == answered.c.salesperson_id)
+        .values(sent=sent.scalar_subquery(),
+                **{name: answered.c[name] for name in _COUNTS})
         .returning(table.c.answers, table.c.sent)
     )
 
