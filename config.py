@@ -47,7 +47,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'feedback.db'}")
     # hide_parameters: a database error's text never carries row data (emails, comments).
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # No pool_pre_ping: feedback.db_liveness drops closed connections without a round trip.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
     INSTANCE_DIR = str(INSTANCE_DIR)
 
     #: Public address customers and staff reach; every emailed link starts here.

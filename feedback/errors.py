@@ -2,9 +2,9 @@
 
 A database that cannot be reached (restarting, locked, out of connections) is a
 503 with Retry-After, not a 500: the request's transaction is rolled back, so
-nothing it did was kept, and trying again shortly works. The pool pings each
-connection before use (`pool_pre_ping`), so the app recovers by itself once the
-database is back.
+nothing it did was kept, and trying again shortly works. The pool drops connections
+the server closed before handing them out (feedback.db_liveness), so the app recovers
+by itself once the database is back.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from feedback import db_liveness  # noqa: F401  (registers the pool's checkout check)
+
 # Stable constraint names so Alembic migrations are reproducible on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -151,7 +151,7 @@ def test_a_database_restart_is_503_and_the_app_recovers_by_itself(cluster, resta
     """Proves: while PostgreSQL is down every page answers a calm 503 with Retry-After (the
     survey page, a signed-in staff page, JSON for a JSON client, /healthz), a POST made
     meanwhile stores nothing, the log names no token and no SQL, and once the server is back
-    the same app serves and stores again with no restart of its own (pool_pre_ping)."""
+    the same app serves and stores again with no restart of its own (db_liveness)."""
     seeded = Seeded(restart_app)
     customer, staff = restart_app.test_client(), restart_app.test_client()
     form = customer.get(seeded.path)
@@ -225,6 +225,33 @@ def test_a_connection_lost_after_the_page_was_made_is_not_a_500(cluster, restart
     assert client.get(seeded.path).status_code == 200
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+def test_the_first_request_after_a_restart_succeeds(cluster, restart_app, mode):
+    """Proves the pool never hands a request a connection the restarted server closed:
+    with idle connections pooled from before, a restart between two requests (no request
+    while it was down) costs the next request nothing: 200 for the survey page, a stored
+    answer for its POST, a staff page, /healthz. Without a check at checkout each of
+    those would be the first to find its connection dead, and answer 503."""
+    seeded = Seeded(restart_app)
+    customer, staff = restart_app.test_client(), restart_app.test_client()
+    form = customer.get(seeded.path)
+    assert Auth(staff).login(seeded.user).status_code == 302
+    assert staff.get("/me/conversations").status_code == 200
+    with restart_app.app_context():
+        pooled = db.engine.pool.checkedin()
+    assert pooled >= 1  # connections from before the restart are waiting in the pool
+
+    cluster.stop(mode)
+    cluster.start()
+
+    assert customer.get("/healthz").status_code == 200
+    assert customer.get(seeded.path).status_code == 200
+    posted = customer.post(seeded.path, data={**ANSWER, "csrf_token": csrf_from(form.text)})
+    assert posted.status_code == 303
+    assert seeded.count(Response, Response.invitation_id == seeded.invitation_id) == 1
+    assert staff.get("/me/conversations").status_code == 200
 
 
 def test_the_api_answers_503_json_while_the_database_is_down(cluster, restart_app):
