@@ -34,6 +34,8 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 #: The session cookie's name=value (production names it __Host-feedback_session).
 SESSION_COOKIE = re.compile(r"^\s*([\w-]*session=[^;]+)")
 TARGET = 0.7
+#: Links the GET load cycles through; never answered during a run.
+GET_TOKENS = 2000
 ANSWER = {"respected": "4", "helped": "5", "pressure": "no", "doubtful_promise": "no",
           "promise_note": "", "improve_comment": "Listened well.", "product_comment": ""}
 
@@ -181,11 +183,15 @@ def _measure(database: Database, args) -> dict:
     app = common.make_app(database)
     raw = common.seed_invitations(app, args.invitations, status="sent",
                                   salespeople=args.salespeople)
-    # The first `users` tokens prime sessions; GET and POST load use the rest.
+    # The first `users` tokens prime sessions. GETs cycle through links nobody answers
+    # (the first visit's page, in every round: a link answered by an earlier round's
+    # POSTs would show our "change your answers" page, which the baseline has not got);
+    # POSTs take the rest, each a link of its own until they run out.
     users = max(args.users, args.connections)
-    load_tokens = raw[users:]
-    token_file = database.folder / "tokens"
-    token_file.write_text("\n".join(load_tokens) + "\n")
+    get_tokens, load_tokens = raw[users:users + GET_TOKENS], raw[users + GET_TOKENS:]
+    token_files = {"GET": database.folder / "get_tokens", "POST": database.folder / "tokens"}
+    token_files["GET"].write_text("\n".join(get_tokens) + "\n")
+    token_files["POST"].write_text("\n".join(load_tokens) + "\n")
     engine = create_engine(database.url)
     from benchmarks import minimal_app
 
@@ -211,9 +217,10 @@ def _measure(database: Database, args) -> dict:
                 order = servers if round_ % 2 == 0 else list(reversed(servers))
                 for server in order:
                     if args.warmup > 0:
-                        run_wrk(server, method, token_file, seconds=args.warmup,
+                        run_wrk(server, method, token_files[method], seconds=args.warmup,
                                 connections=args.connections, max_requests=args.max_requests)
-                    result = run_wrk(server, method, token_file, seconds=args.duration,
+                    result = run_wrk(server, method, token_files[method],
+                                     seconds=args.duration,
                                      connections=args.connections, max_requests=args.max_requests)
                     server.runs[method].append(result)
                     print(f"  [{database.kind}] round {round_ + 1} {method:4} {server.name:7} "
@@ -290,9 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--users", type=int, default=64, help="virtual users (session cookies)")
-    parser.add_argument("--invitations", type=int, default=20000,
+    parser.add_argument("--invitations", type=int, default=40000,
                         help="sent invitations with known tokens (POSTs cycle through them)")
-    parser.add_argument("--salespeople", type=int, default=1)
+    # 200 people share the answers (200 each, all in one week): every answer of one
+    # salesperson contending for one rollup row and one batch lock is not a real team.
+    parser.add_argument("--salespeople", type=int, default=200)
     parser.add_argument("--max-requests", type=int, default=100000,
                         help="stop a measurement after this many responses")
     args = parser.parse_args(argv)
