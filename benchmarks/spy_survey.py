@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import argparse
 import collections
-import secrets
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine
-
-from benchmarks import common, minimal_app, survey_load
+from benchmarks import common, survey_load
 
 PY_SPY = str(Path(common.PYTHON).with_name("py-spy"))
 
@@ -83,35 +80,25 @@ def main(argv: list[str] | None = None) -> int:
               "pip install -e '.[bench]')", file=sys.stderr)
         return 2
     with common.throwaway_database(args.db) as database:
-        common.migrate(database)
-        app = common.make_app(database)
-        raw = common.seed_invitations(app, args.invitations, status="sent",
-                                      salespeople=args.salespeople)
-        users = 64
-        token_file = database.folder / "tokens"
-        token_file.write_text("\n".join(raw[users:]) + "\n")
-        engine = create_engine(database.url)
-        minimal_app.create_schema(engine, raw)
-        engine.dispose()
+        load = survey_load.seed_load(database, invitations=args.invitations,
+                                     salespeople=args.salespeople, users=64)
         if args.app == "ours":
             server = survey_load.start_gunicorn("ours", "wsgi:app", common.app_env(database),
                                                 database.folder, 2)
         else:
-            env = common.app_env(database, MINI_DATABASE_URL=database.url,
-                                 MINI_SECRET_KEY=secrets.token_hex(32))
-            server = survey_load.start_gunicorn("minimal", "benchmarks.minimal_app:app", env,
-                                                database.folder, 2)
+            server = survey_load.start_minimal(database, 2)
         samples = database.folder / "samples.txt"
         try:
-            survey_load.prime_sessions(server, raw, users, database.folder)
-            survey_load.run_wrk(server, args.method, token_file, seconds=2, connections=4,
+            survey_load.prime_sessions(server, load.raw, load.users, database.folder)
+            tokens = load.token_files[args.method]
+            survey_load.run_wrk(server, args.method, tokens, seconds=2, connections=4,
                                 max_requests=100000)
             spy = subprocess.Popen(
                 [PY_SPY, "record", "--format", "raw", "--output", str(samples), "--rate", "500",
                  "--subprocesses", "--nonblocking", "--duration", str(round(args.duration)),
                  "--pid", str(server.process.pid)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            result = survey_load.run_wrk(server, args.method, token_file,
+            result = survey_load.run_wrk(server, args.method, tokens,
                                          seconds=args.duration, connections=4,
                                          max_requests=100000)
             _, spy_errors = spy.communicate(timeout=args.duration + 60)

@@ -177,25 +177,56 @@ def measure(kind: str, args) -> dict:
         return _measure(database, args)
 
 
-def _measure(database: Database, args) -> dict:
-    t0 = time.monotonic()
+@dataclass
+class Load:
+    """A seeded database: every raw token, and the token files wrk reads per method."""
+
+    raw: list[str]
+    users: int
+    token_files: dict[str, Path]
+    post_tokens: int
+
+
+def seed_load(database: Database, *, invitations: int, salespeople: int, users: int) -> Load:
+    """Migrate, seed sent invitations for both apps, and write wrk's token files.
+
+    The first `users` tokens prime sessions. GETs cycle through links nobody answers
+    (the first visit's page, in every round: a link answered by an earlier round's
+    POSTs would show our "change your answers" page, which the baseline has not got);
+    POSTs take the rest, each a link of its own until they run out.
+    """
     common.migrate(database)
     app = common.make_app(database)
-    raw = common.seed_invitations(app, args.invitations, status="sent",
-                                  salespeople=args.salespeople)
-    # The first `users` tokens prime sessions. GETs cycle through links nobody answers
-    # (the first visit's page, in every round: a link answered by an earlier round's
-    # POSTs would show our "change your answers" page, which the baseline has not got);
-    # POSTs take the rest, each a link of its own until they run out.
-    users = max(args.users, args.connections)
-    get_tokens, load_tokens = raw[users:users + GET_TOKENS], raw[users + GET_TOKENS:]
+    raw = common.seed_invitations(app, invitations, status="sent", salespeople=salespeople)
+    with app.app_context():
+        from feedback.extensions import db
+
+        db.engine.dispose()
+    get_tokens, post_tokens = raw[users:users + GET_TOKENS], raw[users + GET_TOKENS:]
     token_files = {"GET": database.folder / "get_tokens", "POST": database.folder / "tokens"}
     token_files["GET"].write_text("\n".join(get_tokens) + "\n")
-    token_files["POST"].write_text("\n".join(load_tokens) + "\n")
-    engine = create_engine(database.url)
+    token_files["POST"].write_text("\n".join(post_tokens) + "\n")
     from benchmarks import minimal_app
 
+    engine = create_engine(database.url)
     minimal_app.create_schema(engine, raw)
+    engine.dispose()
+    return Load(raw, users, token_files, len(post_tokens))
+
+
+def start_minimal(database: Database, workers: int, page_bytes: int = 0) -> Server:
+    """The baseline app under gunicorn, its page padded to `page_bytes`."""
+    env = common.app_env(database, MINI_DATABASE_URL=database.url,
+                         MINI_SECRET_KEY=secrets.token_hex(32),
+                         MINI_PAGE_BYTES=str(page_bytes))
+    return start_gunicorn("minimal", "benchmarks.minimal_app:app", env, database.folder, workers)
+
+
+def _measure(database: Database, args) -> dict:
+    t0 = time.monotonic()
+    load = seed_load(database, invitations=args.invitations, salespeople=args.salespeople,
+                     users=max(args.users, args.connections))
+    raw, users, token_files = load.raw, load.users, load.token_files
     print(f"  [{database.kind}] migrated and seeded {len(raw)} invitations "
           f"in {time.monotonic() - t0:.1f} s", flush=True)
 
@@ -205,11 +236,7 @@ def _measure(database: Database, args) -> dict:
                               args.workers)
         servers.append(ours)
         page_bytes = prime_sessions(ours, raw, users, database.folder)
-        mini_env = common.app_env(database, MINI_DATABASE_URL=database.url,
-                                  MINI_SECRET_KEY=secrets.token_hex(32),
-                                  MINI_PAGE_BYTES=str(page_bytes))
-        minimal = start_gunicorn("minimal", "benchmarks.minimal_app:app", mini_env,
-                                 database.folder, args.workers)
+        minimal = start_minimal(database, args.workers, page_bytes)
         servers.append(minimal)
         mini_bytes = prime_sessions(minimal, raw, users, database.folder)
         for round_ in range(args.rounds):
@@ -235,17 +262,14 @@ def _measure(database: Database, args) -> dict:
 
     from feedback.models import Response
 
+    engine = create_engine(database.url)
     with engine.connect() as conn:
         responses = conn.execute(select(func.count(Response.id))).scalar_one()
         mini_rows = conn.execute(text("SELECT count(*) FROM mini_answers")).scalar_one()
     engine.dispose()
-    with app.app_context():
-        from feedback.extensions import db
-
-        db.engine.dispose()
     return {"kind": database.kind, "ours": ours, "minimal": minimal, "page_bytes": page_bytes,
             "mini_bytes": mini_bytes, "responses": responses, "mini_rows": mini_rows,
-            "load_tokens": len(load_tokens), "tracebacks": crashes}
+            "load_tokens": load.post_tokens, "tracebacks": crashes}
 
 
 def report(result: dict, args) -> bool:
