@@ -91,10 +91,10 @@ def make_app(database: Database, **overrides):
     os.environ.update(app_env(database))
     try:
         # config.py reads the environment when imported; import it afresh for this database.
-        for module in ("config",):
+        for module in ("config", "feedback.config"):
             sys.modules.pop(module, None)
-        from config import ProductionConfig
         from feedback import create_app
+        from feedback.config import ProductionConfig
 
         return create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database.url,
                           INSTANCE_DIR=str(database.folder), **overrides)
@@ -110,9 +110,10 @@ def seed_invitations(app, count: int, *, status: str, salespeople: int = 1) -> l
     (what the worker leaves behind). status="scheduled": due now, no token yet.
     Rows go in with bulk INSERTs; the services would take minutes for 20,000 rows.
     """
-    from feedback.extensions import db
+    from feedback.accounts import passwords as accounts
+    from feedback.core.extensions import db
     from feedback.models import Customer, Engagement, Invitation, Role, SurveyToken, Team
-    from feedback.services import accounts, tokens
+    from feedback.survey import tokens
 
     now = datetime.now(UTC)
     raw_tokens: list[str] = []

@@ -298,7 +298,7 @@ def measure(database: Database, args, cluster=None) -> dict:
         common.migrate(database)
     app = common.make_app(database)
     if args.fast_schema:
-        from feedback.extensions import db
+        from feedback.core.extensions import db
 
         with app.app_context():
             db.create_all()

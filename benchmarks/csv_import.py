@@ -57,9 +57,11 @@ def _maxrss_mib() -> float:
 
 def child(kind: str, url: str, folder: str, file: str) -> None:
     """Seed salespeople, import the file twice, print the figures as JSON."""
-    from feedback.extensions import db
+    from feedback.accounts import passwords as accounts
+    from feedback.core import settings
+    from feedback.core.extensions import db
+    from feedback.integrations import csv_import as engagement_import
     from feedback.models import Role
-    from feedback.services import accounts, engagement_import, settings
 
     database = common.Database(kind, url, Path(folder))
     app = common.make_app(database)

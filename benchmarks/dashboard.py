@@ -6,7 +6,7 @@
 A generated organisation (200 salespeople in 20 teams, 3 years, one survey sent for
 every conversation and half of them answered) is written with bulk inserts
 (executemany on SQLite, COPY on PostgreSQL); response_rollups is then built with
-services.rollups.rebuild (one INSERT ... SELECT ... GROUP BY). Pages are timed
+feedback.team.rollups.rebuild (one INSERT ... SELECT ... GROUP BY). Pages are timed
 through the Flask test client with signed-in sessions, interleaved round by round
 with a trivial signed-in page, and judged by their p95 against the trivial page's.
 See benchmarks/README.md.
@@ -92,9 +92,10 @@ def generate(app, kind: str, answers: int, seed: int) -> Org:
     """The organisation: users through the ORM, conversations in bulk, then rollups."""
     from werkzeug.security import generate_password_hash
 
-    from feedback.extensions import db
+    from feedback.core import clock
+    from feedback.core.extensions import db
     from feedback.models import Role, Team, User, team_managers
-    from feedback.services import clock, rollups
+    from feedback.team import rollups
 
     rng = random.Random(seed)
     tag = uuid.uuid4().hex[:6]
@@ -240,7 +241,7 @@ def measure(kind: str, args) -> dict:
                 if round_number >= args.warmup:
                     times[name].append(elapsed)
         with app.app_context():
-            from feedback.extensions import db
+            from feedback.core.extensions import db
 
             db.engine.dispose()
     return {"kind": kind, "org": org, "generated s": generated, "times": times}

@@ -121,7 +121,7 @@ def create_app(database_url: str, secret_key: str, page_bytes: int = 0) -> Flask
     CSRFProtect(app)
     engine = create_engine(database_url)
     if engine.dialect.name == "sqlite":
-        # The same connection settings as feedback.extensions gives our app (its listener
+        # The same connection settings as feedback.core.extensions gives our app (its listener
         # is not loaded in this process): WAL, no fsync per commit, wait for the lock,
         # foreign keys enforced. Without them this baseline would fsync every answer.
         event.listen(engine, "connect", _tune_sqlite)

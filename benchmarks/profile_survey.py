@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(args.top)
             print(out.getvalue())
         with app.app_context():
-            from feedback.extensions import db
+            from feedback.core.extensions import db
 
             db.session.remove()
             db.engine.dispose()

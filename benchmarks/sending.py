@@ -2,7 +2,7 @@
 
     python -m benchmarks.sending --db both
 
-N due invitations are sent by feedback.services.worker.send_due (the real
+N due invitations are sent by feedback.delivery.worker.send_due (the real
 SmtpTransport, claims, tokens, rendering, one commit per message) to a
 discarding aiosmtpd server in its own process. The baseline sends N messages of
 the same size over one reused smtplib connection to the same server, before and
@@ -31,10 +31,10 @@ TARGET = 0.5
 
 def sample_message_bytes(app) -> bytes:
     """One survey email exactly as the worker would build it (no database change)."""
-    from feedback.extensions import db
+    from feedback.core import settings as app_settings
+    from feedback.core.extensions import db
+    from feedback.delivery import survey_email
     from feedback.models import Invitation
-    from feedback.services import settings as app_settings
-    from feedback.services import survey_email
 
     with app.app_context():
         invitation = db.session.execute(select(Invitation).limit(1)).scalar_one()
@@ -100,7 +100,7 @@ def run_baseline(sink: SmtpSink, count: int, bodies: tuple[str, str], *, build: 
 
 
 def run_worker(app, sink: SmtpSink, timeout: float, profile: bool = False) -> dict:
-    from feedback.services import worker
+    from feedback.delivery import worker
 
     before, size_before = sink.received()
     cpu0, wall0 = sink.cpu_seconds(), time.perf_counter()
@@ -154,7 +154,7 @@ def measure(kind: str, args) -> dict:
               f"({ours['sent']} in {ours['seconds']:.2f} s)", flush=True)
         baselines()
 
-        from feedback.extensions import db
+        from feedback.core.extensions import db
         from feedback.models import Invitation, InvitationStatus
 
         with app.app_context():

@@ -199,7 +199,7 @@ def seed_load(database: Database, *, invitations: int, salespeople: int, users: 
     app = common.make_app(database)
     raw = common.seed_invitations(app, invitations, status="sent", salespeople=salespeople)
     with app.app_context():
-        from feedback.extensions import db
+        from feedback.core.extensions import db
 
         db.engine.dispose()
     get_tokens, post_tokens = raw[users:users + GET_TOKENS], raw[users + GET_TOKENS:]

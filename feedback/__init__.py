@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from flask import Flask
 
-from feedback import logs
-from feedback.extensions import csrf, db, limiter, login_manager, mail, migrate
+from feedback.core import logs
+from feedback.core.extensions import csrf, db, limiter, login_manager, mail, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+#: The checkout (or, for an installed wheel, the folder above the package).
+ROOT = PACKAGE.parent
+
+#: The areas whose blueprints make up the app, in the order they are registered.
+AREAS = ("feedback.core", "feedback.accounts", "feedback.survey", "feedback.coaching",
+         "feedback.team", "feedback.product", "feedback.admin", "feedback.integrations.api")
+
+
+def _bundled(name: str) -> str:
+    """A folder the wheel ships inside the package, else the checkout's top-level one."""
+    inside = PACKAGE / name
+    return str(inside if inside.is_dir() else ROOT / name)
 
 
 def create_app(config: type | object | None = None, **overrides) -> Flask:
     """Build the app: bind extensions, register blueprints, handlers and commands."""
     if config is None:
-        from config import config_from_env
+        from feedback.config import config_from_env
 
         config = config_from_env()
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+    app = Flask(__name__, template_folder=_bundled("templates"),
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(config)
     app.config.update(overrides)
@@ -28,13 +41,15 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
     logs.init_app(app.config["LOG_LEVEL"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=_bundled("migrations"))
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from feedback import access, cli, errors, security, templating
+    from feedback import cli
+    from feedback.core import access, security, templating
+    from feedback.core import error_pages as errors
 
     security.init_app(app)
     access.init_app(app)
@@ -46,20 +61,16 @@ def create_app(config: type | object | None = None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from feedback.admin import bp as admin_bp
-    from feedback.api import bp as api_bp
-    from feedback.auth.routes import bp as auth_bp
-    from feedback.health import bp as health_bp
-    from feedback.me.routes import bp as me_bp
-    from feedback.product import bp as product_bp
-    from feedback.survey.routes import bp as survey_bp
-    from feedback.team import bp as team_bp
-    from feedback.team import coaching_bp
-
-    for blueprint in (health_bp, auth_bp, survey_bp, me_bp, team_bp, coaching_bp, product_bp,
-                      admin_bp, api_bp):
-        app.register_blueprint(blueprint)
+    for area in AREAS:
+        _register_area(app, area)
     if app.config["DEV_MAILBOX_ENABLED"]:
-        from feedback.dev.routes import bp as dev_bp
+        _register_area(app, "feedback.delivery")
 
-        app.register_blueprint(dev_bp)
+
+def _register_area(app: Flask, area: str) -> None:
+    """Import an area's view modules (they add routes to its blueprints), then register."""
+    package = importlib.import_module(area)
+    for module in package.VIEWS:
+        importlib.import_module(f"{area}.{module}")
+    for blueprint in package.BLUEPRINTS:
+        app.register_blueprint(blueprint)

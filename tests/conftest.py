@@ -14,12 +14,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from config import TestingConfig
 from feedback import create_app
-from feedback.extensions import db, limiter
+from feedback.accounts import passwords as accounts
+from feedback.config import TestingConfig
+from feedback.core import settings as app_settings
+from feedback.core.extensions import db, limiter
+from feedback.delivery import scheduling
 from feedback.models import EngagementKind, Role, Team
-from feedback.services import accounts, scheduling
-from feedback.services import settings as app_settings
 from tests.smtp import SmtpServer
 
 PASSWORD = "correct horse battery"
@@ -213,7 +214,7 @@ def survey_link(session, settings, log_conversation):
 
     Claims and records the send directly, so no SMTP round trip is needed.
     """
-    from feedback.services import delivery
+    from feedback.delivery import outbox as delivery
 
     def make(salesperson, **kwargs):
         engagement = log_conversation(salesperson, **kwargs)

@@ -23,11 +23,11 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-import config
+from feedback import config
+from feedback.integrations import api_keys
 from feedback.models import ApiScope, Engagement, ImportRun, Response, Role
-from feedback.services import api_keys
 from tests.conftest import PASSWORD, csrf_from
-from tests.imports import pages
+from tests.integrations.imports import pages
 
 MIB = 1024 * 1024
 

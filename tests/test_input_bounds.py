@@ -22,10 +22,10 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import Email, EqualTo, Length, NumberRange
 
 import feedback
-from feedback.api import schemas
-from feedback.me.forms import DateRange
+from feedback.coaching.forms import DateRange
+from feedback.integrations import api_keys
+from feedback.integrations.api import schemas
 from feedback.models import ApiScope, Engagement, Role, Share, Suppression, Team
-from feedback.services import api_keys
 from tests.conftest import csrf_from
 
 #: Fields outside this project's files that lack a bound today, each with why and whose it
@@ -33,15 +33,15 @@ from tests.conftest import csrf_from
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
 #: Email fields that take no syntax check, and why that is right.
 EMAIL_LOOKUPS = {
-    ("feedback.auth.forms.LoginForm", "email"):
+    ("feedback.accounts.forms.LoginForm", "email"):
         "sign-in only looks the address up (bounded by Length); it stores and sends nothing",
-    ("feedback.auth.password_reset.ForgotPasswordForm", "email"):
+    ("feedback.accounts.reset_views.ForgotPasswordForm", "email"):
         "only looked up, and the answer must read the same for any address",
 }
 #: Fields named like an address that hold something else.
 NOT_ADDRESSES = {
-    ("feedback.admin.imports.ImportForm", "map_customer_email"): "a CSV column's name",
-    ("feedback.admin.imports.ImportForm", "map_salesperson_email"): "a CSV column's name",
+    ("feedback.admin.import_views.ImportForm", "map_customer_email"): "a CSV column's name",
+    ("feedback.admin.import_views.ImportForm", "map_salesperson_email"): "a CSV column's name",
 }
 #: Choice fields that accept values beyond their choices, and where the value is checked.
 CHECKED_ELSEWHERE = {
@@ -49,8 +49,8 @@ CHECKED_ELSEWHERE = {
         "admin/audit_log.py uses it only if it is one of the logged actions",
     ("feedback.admin.forms.TeamPeopleForm", "managers"): "team_setup refuses wrong roles",
     ("feedback.admin.forms.TeamPeopleForm", "members"): "team_setup refuses wrong roles",
-    ("feedback.me.forms.ShareForm", "coach"): "sharing accepts only the owner's coaches",
-    ("feedback.me.forms.ShareForm", "answers"): "privacy.own_responses: the owner's only",
+    ("feedback.coaching.forms.ShareForm", "coach"): "sharing accepts only the owner's coaches",
+    ("feedback.coaching.forms.ShareForm", "answers"): "privacy.own_responses: the owner's only",
 }
 
 _TEXT = (wtf.StringField,)  # TextArea, Email, Password, Hidden, Search, Tel, URL too
@@ -157,9 +157,9 @@ def _problem(form: type[FlaskForm], name: str, field: UnboundField) -> str | Non
 def test_the_scan_finds_the_forms_it_should():
     """Guards the guard: a scan that found nothing would pass vacuously."""
     names = {f"{form.__module__}.{form.__qualname__}" for form in FORMS}
-    assert {"feedback.me.forms.LogConversationForm", "feedback.admin.forms.SettingsForm",
-            "feedback.admin.imports.ImportForm", "feedback.survey.forms.SurveyForm",
-            "feedback.auth.forms.LoginForm"} <= names
+    assert {"feedback.coaching.forms.LogConversationForm", "feedback.admin.forms.SettingsForm",
+            "feedback.admin.import_views.ImportForm", "feedback.survey.forms.SurveyForm",
+            "feedback.accounts.forms.LoginForm"} <= names
     settings_fields = dict(_fields(feedback.admin.forms.SettingsForm))
     assert "cooldown_days" in settings_fields  # fields added after the class statement too
 

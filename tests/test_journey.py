@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from feedback.extensions import db
+from feedback.core.extensions import db
+from feedback.delivery.worker import send_due
 from feedback.models import InvitationStatus, Response
-from feedback.services.worker import send_due
 from tests.conftest import checked_value, csrf_from
 
 LINK = re.compile(r"https://feedback\.test(/s/[A-Za-z0-9_-]{32})")

@@ -8,9 +8,9 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from config import TestingConfig
 from feedback import ROOT, create_app
-from feedback.extensions import db
+from feedback.config import TestingConfig
+from feedback.core.extensions import db
 
 
 def test_single_head():

@@ -21,9 +21,9 @@ from wtforms.validators import (
     Optional,
 )
 
-from feedback.form_fields import Checkboxes, row_id
+from feedback.core import settings_store as app_settings
+from feedback.core.form_fields import Checkboxes, row_id
 from feedback.models import ApiScope, Role, SuppressionReason
-from feedback.services import app_settings
 
 ROLE_CHOICES = [SelectChoice(role.value, role.value.capitalize()) for role in Role]
 NO_TEAM = 0

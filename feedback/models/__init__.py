@@ -1,4 +1,4 @@
-"""Tables and their invariants. Behaviour lives in feedback.services."""
+"""Tables and their invariants. Behaviour lives in the rule modules of each area."""
 
 from feedback.models.admin import AccountLink, AccountLinkPurpose, AppSetting, StaffSession
 from feedback.models.audit import AuditEvent
@@ -15,13 +15,7 @@ from feedback.models.engagements import (
     SuppressionReason,
     SurveyToken,
 )
-from feedback.models.integrations import (
-    ApiKey,
-    ApiScope,
-    ImportRejection,
-    ImportRun,
-    ImportStatus,
-)
+from feedback.models.integrations import ApiKey, ApiScope, ImportRejection, ImportRun, ImportStatus
 from feedback.models.people import Role, Team, User, team_managers
 from feedback.models.responses import Pressure, Response
 from feedback.models.rollups import Period, ResponseRollup

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from feedback.extensions import db
+from feedback.core.extensions import db
 from feedback.models.types import UTCDateTime, utcnow
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Column, Enum, ForeignKey, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.core.extensions import db
 from feedback.models.people import User
 from feedback.models.responses import Response
 from feedback.models.types import UTCDateTime, utcnow

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.core.extensions import db
 from feedback.models.people import Team, User
 from feedback.models.types import UTCDateTime, utcnow
 

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Column, Enum, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.core.extensions import db
 from feedback.models.types import UTCDateTime, utcnow
 
 
@@ -48,7 +48,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: Always stored lower-cased and stripped (see services.emails.normalise_email).
+    #: Always stored lower-cased and stripped (see feedback.core.addresses.normalise_email).
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -69,7 +69,7 @@ class User(UserMixin, db.Model):
         secondary=team_managers, back_populates="managers"
     )
 
-    #: The key of the staff session this object was loaded for (see services.staff_sessions).
+    #: The key of the staff session this object was loaded for (see feedback.accounts.sessions).
     session_key = None
 
     @property
@@ -80,7 +80,7 @@ class User(UserMixin, db.Model):
         """What Flask-Login keeps in the cookie: the session key, never the user id,
         so that the server can end the session."""
         if not self.session_key:
-            raise RuntimeError("sign in through feedback.auth.signin, which starts a session")
+            raise RuntimeError("sign in through feedback.accounts.signin, which starts a session")
         return self.session_key
 
     def __eq__(self, other) -> bool:

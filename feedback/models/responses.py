@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.extensions import db
+from feedback.core.extensions import db
 from feedback.models.engagements import Invitation
 from feedback.models.types import UTCDateTime, utcnow
 
@@ -67,7 +67,7 @@ class Response(db.Model):
     reveal_identity: Mapped[bool] = mapped_column(default=False)
 
     #: When the salesperson may first see it. Anonymous answers wait for batch-mates
-    #: (services.anonymity) so the moment one appears does not name its customer.
+    #: (feedback.privacy.anonymity) so the moment one appears does not name its customer.
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

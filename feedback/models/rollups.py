@@ -3,13 +3,13 @@
 One row counts one salesperson's conversations in one team during one *week part*:
 the days a calendar week (Monday to Sunday) shares with a calendar month. A week
 inside one month is one part; a week across a month boundary has two. Week cells
-and month cells are both exact sums of parts, and services.aggregates needs the
+and month cells are both exact sums of parts, and feedback.team.aggregates needs the
 parts themselves to prove that showing weeks and months side by side gives away
 no small group (see its module docstring).
 
 Rows are per salesperson only so that a cell's distinct-people count is exact; they
-are never shown per person. services.aggregates is the only reader and
-services.rollups the only writer.
+are never shown per person. feedback.team.aggregates is the only reader and
+feedback.team.rollups the only writer.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from feedback.extensions import db
+from feedback.core.extensions import db
 
 
 class Period(enum.StrEnum):
@@ -49,7 +49,7 @@ class ResponseRollup(db.Model):
     month_start: Mapped[date]
     #: Surveys sent (at least once) for conversations in this part: the rate's denominator.
     sent: Mapped[int] = mapped_column(default=0)
-    #: Released answers (see services.rollups for why unreleased ones wait).
+    #: Released answers (see feedback.team.rollups for why unreleased ones wait).
     answers: Mapped[int] = mapped_column(default=0)
     respected_sum: Mapped[int] = mapped_column(default=0)
     helped_sum: Mapped[int] = mapped_column(default=0)

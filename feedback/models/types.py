@@ -27,5 +27,5 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """Now, in UTC (column defaults use this; services use feedback.services.clock)."""
+    """Now, in UTC (column defaults use this; services use feedback.core.clock)."""
     return datetime.now(UTC)

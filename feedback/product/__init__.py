@@ -2,10 +2,12 @@
 
 from flask import Blueprint
 
-from feedback.access import require_role
+from feedback.core.access import require_role
 from feedback.models import Role
 
 bp = Blueprint("product", __name__, url_prefix="/product")
 require_role(bp, Role.PRODUCT)
 
-from feedback.product import routes  # noqa: E402, F401
+#: Modules that add their views to `bp`; the app factory imports them.
+VIEWS = ("views",)
+BLUEPRINTS = (bp,)

@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from feedback.delivery.survey_email import RATING_LABELS
 from feedback.models.responses import IMPROVE_MAX, NOTE_MAX, PRODUCT_MAX
-from feedback.services.survey_email import RATING_LABELS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pytest
 
 from feedback.models import Role
 from tests.conftest import Auth
-from tests.customer.fixtures import answered  # noqa: F401
+from tests.survey.rights.fixtures import answered  # noqa: F401
 
 
 @pytest.fixture

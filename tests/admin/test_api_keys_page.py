@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import select
 
+from feedback.integrations import api_keys
 from feedback.models import ApiKey
-from feedback.services import api_keys
 
 SECRET = re.compile(r"fbk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}")
 

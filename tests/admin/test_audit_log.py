@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from feedback.admin import audit_reading as audit_view
 from feedback.models import AuditEvent
-from feedback.services import audit_view
 
 
 def _events(session, actor, action, count, start):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from feedback.admin import delivery_report
 from feedback.models import Invitation, InvitationStatus, SuppressionReason
-from feedback.services import delivery_report, suppressions
+from feedback.survey import do_not_survey as suppressions
 
 
 def _set(session, engagement, **values) -> None:

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from feedback.core import clock
 from feedback.models import AccountLink, AccountLinkPurpose, AuditEvent, Role, User
-from feedback.services import clock
 from tests.conftest import csrf_from
 
 LINK = re.compile(r"https://feedback\.test(/account/set-password/([A-Za-z0-9_-]{43}))")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from feedback.accounts import links as account_links
+from feedback.admin import people
+from feedback.admin.people import PeopleError
 from feedback.models import AccountLink, AuditEvent, Role, Team, User
-from feedback.services import account_links, people
-from feedback.services.people import PeopleError
 
 
 def _post(post_form, user, action, data=None, follow=True):

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from feedback.core import settings_store as app_settings
+from feedback.core.settings_store import SettingsInvalid
 from feedback.models import AppSetting, AuditEvent
-from feedback.services import app_settings
-from feedback.services.app_settings import SettingsInvalid
 
 
 def _form(app, **changes) -> dict:

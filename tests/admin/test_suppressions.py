@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import AuditEvent, Suppression, SuppressionReason
-from feedback.services import suppression_list, suppressions
+from feedback.survey import do_not_survey as suppressions
+from feedback.survey import do_not_survey_admin as suppression_list
 
 
 def _add(session, email, reason) -> Suppression:

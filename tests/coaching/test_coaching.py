@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from feedback.coaching import reflections, sharing
 from feedback.models import AuditEvent, CoachingNote, Role
-from feedback.services import reflections, sharing
+from tests.coaching.helpers import released_answer, this_monday
 from tests.conftest import Auth, csrf_from
-from tests.me.helpers import released_answer, this_monday
 
 WEEK = timedelta(weeks=1)
 

@@ -14,6 +14,9 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from feedback.core.settings import Settings
+from feedback.delivery import outbox as delivery
+from feedback.delivery.transport import SmtpTransport
 from feedback.models import (
     Customer,
     Engagement,
@@ -23,9 +26,6 @@ from feedback.models import (
     InvitationStatus,
     User,
 )
-from feedback.services import delivery
-from feedback.services.mail_transport import SmtpTransport
-from feedback.services.settings import Settings
 from tests.smtp import Received
 
 ROOT = Path(__file__).resolve().parents[2]

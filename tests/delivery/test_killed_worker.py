@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from feedback.delivery.worker import worker_lock
 from feedback.models import Invitation, InvitationStatus
-from feedback.services.worker import worker_lock
 from tests.delivery.conftest import ROOT, flask_command
 
 BATCH = 30

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from feedback.core import settings_store as app_settings
+from feedback.delivery import outbox as delivery
+from feedback.delivery.transport import SmtpTransport
+from feedback.delivery.worker import send_due
 from feedback.models import Invitation, InvitationStatus, Role, SurveyToken
-from feedback.services import app_settings, delivery
-from feedback.services.mail_transport import SmtpTransport
-from feedback.services.worker import send_due
 
 
 def test_a_dead_workers_claims_are_sent_once_after_its_lease_runs_out(

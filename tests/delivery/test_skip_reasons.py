@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from feedback.models import Invitation, InvitationStatus, Role, SkipReason, SuppressionReason
-from feedback.services import suppressions
+from feedback.survey import do_not_survey as suppressions
 
 
 def _assert_skipped(engagement, reason: SkipReason, outbox, smtp_server, at) -> None:

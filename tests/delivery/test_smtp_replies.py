@@ -5,13 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from feedback.models import (
-    Invitation,
-    InvitationStatus,
-    SkipReason,
-    Suppression,
-    SuppressionReason,
-)
+from feedback.models import Invitation, InvitationStatus, SkipReason, Suppression, SuppressionReason
 
 
 def _invitation(session, engagement) -> Invitation:

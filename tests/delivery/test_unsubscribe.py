@@ -6,13 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from feedback.models import (
-    Invitation,
-    InvitationStatus,
-    SkipReason,
-    Suppression,
-    SuppressionReason,
-)
+from feedback.models import Invitation, InvitationStatus, SkipReason, Suppression, SuppressionReason
 from tests.delivery.conftest import path_of
 
 ONE_CLICK = re.compile(

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from feedback.delivery.worker import worker_lock
 from feedback.models import Invitation, InvitationStatus, SurveyToken
-from feedback.services.worker import worker_lock
 from tests.delivery.conftest import ROOT, flask_command
 
 #: Seconds from the signal to the process's exit (most of it is the interpreter's exit).

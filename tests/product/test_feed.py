@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from feedback.models import Pressure, Role
-from feedback.services import answers, product_feed, tokens
+from feedback.product import feed as product_feed
+from feedback.survey import answers, tokens
 
 
 @pytest.fixture

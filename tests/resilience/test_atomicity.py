@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
 
+from feedback.integrations import api_keys
 from feedback.models import (
     ApiScope,
     Customer,
@@ -29,11 +30,10 @@ from feedback.models import (
     ResponseRollup,
     Role,
 )
-from feedback.services import api_keys
-from tests.api.conftest import Api
 from tests.conftest import csrf_from
-from tests.imports import pages
-from tests.imports.conftest import csv_bytes, recent
+from tests.integrations.api.conftest import Api
+from tests.integrations.imports import pages
+from tests.integrations.imports.conftest import csv_bytes, recent
 from tests.resilience.faults import MARKER, CommitFault
 
 #: Text that must never reach a response: a stack trace, SQL, the error's own words.

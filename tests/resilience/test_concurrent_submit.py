@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback.models import Invitation, InvitationStatus, Pressure, Response, ResponseRollup
-from feedback.services import answers, tokens
+from feedback.survey import answers, tokens
 from tests.resilience.live import Browser
 
 RESPONDENTS = 20

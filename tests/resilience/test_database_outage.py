@@ -22,10 +22,15 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from benchmarks import private_postgres
-from config import TestingConfig
 from feedback import create_app
-from feedback.errors import is_database_unavailable
-from feedback.extensions import db
+from feedback.accounts import passwords as accounts
+from feedback.config import TestingConfig
+from feedback.core import settings as app_settings
+from feedback.core.error_pages import is_database_unavailable
+from feedback.core.extensions import db
+from feedback.delivery import outbox as delivery
+from feedback.delivery import scheduling
+from feedback.integrations import api_keys
 from feedback.models import (
     ApiScope,
     Engagement,
@@ -36,8 +41,6 @@ from feedback.models import (
     Role,
     Team,
 )
-from feedback.services import accounts, api_keys, delivery, scheduling
-from feedback.services import settings as app_settings
 from tests.conftest import PASSWORD, Auth, _postgres_url, csrf_from
 
 ANSWER = {"respected": "4", "helped": "5", "pressure": "no", "doubtful_promise": "no",

@@ -1,4 +1,4 @@
-"""The pool's checkout check (feedback.db_liveness) on real driver connections."""
+"""The pool's checkout check (feedback.core.db_liveness) on real driver connections."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-from feedback.db_liveness import server_closed
+from feedback.core.db_liveness import server_closed
 from tests.conftest import _postgres_url
 
 PG_URL = _postgres_url()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from config import TestingConfig
 from feedback import create_app
-from feedback.access import public
-from feedback.extensions import db, limiter
+from feedback.config import TestingConfig
+from feedback.core.access import public
+from feedback.core.extensions import db, limiter
 
 
 # Each create_app gives the limiter fresh memory:// storage, so every test starts with

@@ -12,7 +12,12 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from feedback.extensions import db
+from feedback.accounts import links as account_links
+from feedback.accounts import sessions as staff_sessions
+from feedback.core.extensions import db
+from feedback.delivery.scheduling import ConversationInput
+from feedback.integrations import api_keys, intake
+from feedback.integrations import csv_import as engagement_import
 from feedback.models import (
     CoachingNote,
     EngagementKind,
@@ -27,18 +32,10 @@ from feedback.models import (
     SuppressionReason,
     User,
 )
-from feedback.services import (
-    account_links,
-    api_keys,
-    engagement_import,
-    intake,
-    staff_sessions,
-    suppressions,
-)
-from feedback.services.scheduling import ConversationInput
+from feedback.survey import do_not_survey as suppressions
+from tests.coaching.helpers import released_answer
 from tests.conftest import Auth, csrf_from
-from tests.customer.fixtures import answered  # noqa: F401 - a fixture for these tests
-from tests.me.helpers import released_answer
+from tests.survey.rights.fixtures import answered  # noqa: F401 - a fixture for these tests
 
 ANON, OWNER, TEAMMATE, OUTSIDER = "anonymous", "owner", "teammate", "outsider"
 COACH, OTHER_MANAGER, ADMIN, PRODUCT = "coach", "other manager", "admin", "product"

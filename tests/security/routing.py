@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask import url_for
 
+from feedback.core import settings_store as app_settings
 from feedback.models import ApiScope
-from feedback.services import app_settings
 from tests.conftest import PASSWORD
 from tests.security.conftest import ADMIN, ANON, COACH, OTHER_MANAGER, OWNER, TEAMMATE, World
 

@@ -18,7 +18,7 @@ import pytest
 
 from feedback.models import Role
 from tests.conftest import PASSWORD, Auth
-from tests.customer.fixtures import answered  # noqa: F401
+from tests.survey.rights.fixtures import answered  # noqa: F401
 
 BASE = "https://feedback.test"
 #: Typed boxes; everything else keeps the value the page gave it.

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from feedback.integrations import csv_rows
 from feedback.models import (
     Customer,
     Engagement,
@@ -30,13 +31,12 @@ from feedback.models import (
     Role,
     User,
 )
-from feedback.services import csv_rows
 from tests.conftest import Auth
-from tests.imports import pages
-from tests.imports.conftest import HEADER
-from tests.imports.test_fuzz import SELLER
-from tests.imports.test_fuzz import rows as data_rows
-from tests.imports.test_fuzz import text as nasty_text
+from tests.integrations.imports import pages
+from tests.integrations.imports.conftest import HEADER
+from tests.integrations.imports.test_fuzz import SELLER
+from tests.integrations.imports.test_fuzz import rows as data_rows
+from tests.integrations.imports.test_fuzz import text as nasty_text
 from tests.security.payloads import assert_no_formulas, csv_cells
 
 KNOWN_NAMES = sorted({name for names in csv_rows.SYNONYMS.values() for name in names})

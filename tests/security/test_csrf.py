@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from feedback.extensions import csrf
+from feedback.core.extensions import csrf
+from feedback.integrations import api_keys
 from feedback.models import ApiScope, Suppression, SuppressionReason
-from feedback.services import api_keys
 from tests.security.conftest import (
     ANON,
     OWNER,

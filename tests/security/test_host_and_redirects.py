@@ -16,8 +16,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from feedback.services import api_keys, delivery
-from feedback.services.mail_transport import SmtpTransport
+from feedback.delivery import outbox as delivery
+from feedback.delivery.transport import SmtpTransport
+from feedback.integrations import api_keys
 from tests.conftest import PASSWORD, Auth, csrf_from
 from tests.security.conftest import ADMIN, ANON, COACH, OWNER, PRODUCT
 from tests.security.routing import (
@@ -64,9 +65,9 @@ def forged_app(request, app, database_uri, smtp_server, tmp_path):
     if request.param == 0:
         yield app
         return
-    from config import TestingConfig
     from feedback import create_app
-    from feedback.extensions import db
+    from feedback.config import TestingConfig
+    from feedback.core.extensions import db
 
     proxied = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_uri,
                          MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port,

@@ -31,14 +31,14 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from feedback.cli_digest import send_digests
-from feedback.extensions import db
+from feedback.cli.digests import send_digests
+from feedback.core.extensions import db
+from feedback.delivery.worker import send_due
 from feedback.models import Role, User
-from feedback.services import answers
-from feedback.services.worker import send_due
+from feedback.survey import answers
+from tests.coaching.helpers import released_answer
 from tests.conftest import PASSWORD, csrf_from
-from tests.imports import pages
-from tests.me.helpers import released_answer
+from tests.integrations.imports import pages
 
 #: Loggers that exist whether or not anything has used them yet in this process.
 NAMED = ("werkzeug", "flask.app", "feedback", "sqlalchemy.pool",
@@ -264,7 +264,7 @@ def test_the_journey_logs_no_secret(app, session, smtp_server, make_user, monkey
     # outcome, the refused address's warning and the 500's error were all recorded.
     names = {record.name for record in capture.records}
     levels = {record.levelno for record in capture.records}
-    assert {"feedback.services.delivery", app.logger.name} <= names, names
+    assert {"feedback.delivery.outbox", app.logger.name} <= names, names
     assert {logging.DEBUG, logging.WARNING, logging.ERROR} <= levels
     assert leaks(capture, out + err, secrets) == {}
 
@@ -278,7 +278,7 @@ def test_a_planted_secret_is_found(app, logs, channel):
     if channel == "app logger":
         app.logger.debug("customer %s", secret)
     elif channel == "service logger":
-        logging.getLogger("feedback.services.delivery").info("to %s", secret.lower())
+        logging.getLogger("feedback.delivery.outbox").info("to %s", secret.lower())
     elif channel == "werkzeug":
         logging.getLogger("werkzeug").info('"GET /s/%s HTTP/1.1" 200 -', quote(secret))
     elif channel == "sqlalchemy pool":

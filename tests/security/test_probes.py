@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from flask import url_for
 
+from feedback.integrations import api_keys
 from feedback.models import ApiScope
-from feedback.services import api_keys
 from tests.security.conftest import (
     ADMIN,
     ANON,

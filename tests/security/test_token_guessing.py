@@ -17,8 +17,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select, update
 
+from feedback.accounts import links as account_links
 from feedback.models import Invitation, Response, Role, Suppression
-from feedback.services import account_links
 from tests.conftest import csrf_from
 from tests.security.conftest import changed_tables, csrf_of, normalised, snapshot
 

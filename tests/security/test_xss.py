@@ -28,13 +28,15 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import generate_password_hash
 
-from feedback.cli_digest import send_digests
+from feedback.accounts import passwords as accounts
+from feedback.cli.digests import send_digests
+from feedback.core import settings_store as app_settings
+from feedback.delivery import outbox as delivery
+from feedback.delivery.transport import SmtpTransport
+from feedback.delivery.worker import send_due
 from feedback.models import ImportRun, Response, Role, Share, Team, User
-from feedback.services import accounts, app_settings, delivery
-from feedback.services.mail_transport import SmtpTransport
-from feedback.services.worker import send_due
 from tests.conftest import PASSWORD, csrf_from
-from tests.imports import pages
+from tests.integrations.imports import pages
 from tests.security.payloads import (
     PAYLOADS,
     as_a_spreadsheet_keeps_it,

@@ -16,8 +16,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from feedback.models import Invitation, Pressure, Response
-from feedback.services import answers
-from feedback.services.anonymity import RELEASE_BATCH
+from feedback.privacy.anonymity import RELEASE_BATCH
+from feedback.survey import answers
 
 ANONYMOUS = answers.Answers(respected=4, helped=4, pressure=Pressure.NO,
                             doubtful_promise=False)

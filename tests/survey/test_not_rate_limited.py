@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from config import TestingConfig
 from feedback import create_app
-from feedback.access import public
-from feedback.extensions import db, limiter
+from feedback.config import TestingConfig
+from feedback.core.access import public
+from feedback.core.extensions import db, limiter
 
 
 @limiter.limit("2 per minute", key_func=lambda: "survey-exemption-probe")

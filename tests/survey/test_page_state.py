@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from feedback.extensions import db
+from feedback.core.extensions import db
 from feedback.models import Response
 from feedback.survey import writers
 from tests.conftest import checked_value, csrf_from

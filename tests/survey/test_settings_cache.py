@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from feedback.core import settings as settings_service
+from feedback.core import settings_store as app_settings
 from feedback.models import AppSetting, Role
-from feedback.services import app_settings
-from feedback.services import settings as settings_service
 
 
 def _about(client) -> str:

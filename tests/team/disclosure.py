@@ -4,7 +4,7 @@ Every cell is a sum over week parts (the days a week shares with a month). What 
 worked out from shown cells is exactly their linear combinations, so a set of parts
 can be recovered iff its indicator vector lies in the row space of the shown cells,
 i.e. is orthogonal to their null space. Exact arithmetic (fractions), no shortcuts
-from services.aggregates: this is the brute-force definition.
+from feedback.team.aggregates: this is the brute-force definition.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from feedback.core import clock
 from feedback.models import (
     Customer,
     Engagement,
@@ -26,7 +27,8 @@ from feedback.models import (
     User,
     team_managers,
 )
-from feedback.services import answers, clock, rollups
+from feedback.survey import answers
+from feedback.team import rollups
 
 COUNTS = ("sent", "answers", "respected_sum", "helped_sum", "respected_yes", "helped_yes",
           "pressured", "doubted_promise")

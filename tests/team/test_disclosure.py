@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedback.models import Period
-from feedback.services.disclosure import Tally, Thresholds, visible_cells
+from feedback.team.disclosure import Tally, Thresholds, visible_cells
 from tests.team.disclosure import Attacker, Part, assert_nothing_small_recoverable
 
 FIVE_THREE = Thresholds(5, 3)

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, select, text
 
-from config import TestingConfig
 from feedback import create_app
-from feedback.extensions import db
+from feedback.config import TestingConfig
+from feedback.core.extensions import db
 
 
 def _seed(conn, tables) -> None:

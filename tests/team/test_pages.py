@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.models import AuditEvent, Role
-from feedback.services import team_export
+from feedback.team import export as team_export
 from tests.conftest import csrf_from
 from tests.team.helpers import answered, at, manage
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from feedback.models import Pressure, Response, Team
-from feedback.services import aggregates, customer_rights
+from feedback.survey import customer_rights
+from feedback.team import aggregates
 from tests.team.disclosure import Part, assert_nothing_small_recoverable
 from tests.team.helpers import answer, at, recount, sent_conversation, stored_rollups
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from feedback.models import Invitation, Pressure
-from feedback.services import answers
+from feedback.survey import answers
 from tests.team.helpers import at, recount, sent_conversation, stored_rollups
 
 

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from feedback.models import Pressure, Response, ResponseRollup
-from feedback.services import customer_rights, rollups
+from feedback.survey import customer_rights
+from feedback.team import rollups
 from tests.team.helpers import answer, answered, at, recount, sent_conversation, stored_rollups
 
 #: A Friday: its week runs into February, so it has a January part and a February part.

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from config import Config
+from feedback.config import Config
+from feedback.core import settings as app_settings
 from feedback.models import Period, Pressure
-from feedback.services import aggregates
-from feedback.services import settings as app_settings
-from feedback.services.disclosure import Thresholds, visible_cells
+from feedback.team import aggregates
+from feedback.team.disclosure import Thresholds, visible_cells
 from tests.team.helpers import answered, at
 
 #: Tuesday of a week that lies inside March 2025, so its week and month hold the same answers.

@@ -1,1 +1,0 @@
-"""Business rules. Functions take a session and values, flush, raise domain errors, never commit."""

@@ -1,1 +1,0 @@
-from tests.customer.fixtures import answered  # noqa: F401

@@ -1,0 +1,1 @@
+from tests.survey.rights.fixtures import answered  # noqa: F401
